@@ -1,0 +1,219 @@
+//! The audit stage: decodes claims, sets lifecycle flags and computes each
+//! finding's severity against a [`Policy`].
+//!
+//! Runs once over all findings of a scan, after matching, because the
+//! `sprawled` flag needs every occurrence of a fingerprint. Claims are decoded
+//! once per distinct fingerprint.
+
+pub mod policy;
+pub mod severity;
+
+use std::collections::{HashMap, HashSet};
+
+use time::OffsetDateTime;
+
+pub use policy::Policy;
+
+use crate::claims::{self, Claims};
+use crate::finding::{Finding, Fingerprint, Flag, Severity};
+
+/// Decodes claims and sets `claims`, `lifecycle` and `severity` on every finding.
+pub fn assess(findings: &mut [Finding], policy: &Policy, now: OffsetDateTime) {
+    let mut places: HashMap<Fingerprint, HashSet<String>> = HashMap::new();
+    for f in findings.iter() {
+        places
+            .entry(f.fingerprint)
+            .or_default()
+            .insert(f.location.place_key());
+    }
+    let mut decoded: HashMap<Fingerprint, Option<Claims>> = HashMap::new();
+    for f in findings.iter_mut() {
+        let claims = decoded
+            .entry(f.fingerprint)
+            .or_insert_with(|| claims::decode(&f.rule, &f.family, &f.secret))
+            .clone();
+        let spread = places.get(&f.fingerprint).map_or(1, HashSet::len);
+        f.lifecycle = flags(&f.family, claims.as_ref(), spread, policy, now);
+        f.severity = severity::overall(policy.impact(&f.family, &f.rule), &f.lifecycle);
+        if let Some(s) = policy.severity_override(&f.rule) {
+            f.severity = s;
+        }
+        f.claims = claims;
+    }
+}
+
+/// The lifecycle flags of one token seen at `spread` distinct places.
+pub fn flags(
+    family: &str,
+    claims: Option<&Claims>,
+    spread: usize,
+    policy: &Policy,
+    now: OffsetDateTime,
+) -> Vec<Flag> {
+    let mut out = Vec::new();
+    let mut flag = |flag: &'static str, severity: Severity, detail: String| {
+        out.push(Flag {
+            flag,
+            severity,
+            detail,
+        })
+    };
+    if let Some(c) = claims {
+        let day = |t: OffsetDateTime| t.date().to_string();
+        if c.test_or_example {
+            flag(
+                "test_or_example",
+                Severity::Low,
+                "test-mode or documented example key; it cannot reach live data, but remove it"
+                    .into(),
+            );
+        }
+        match c.expires_at {
+            Some(exp) if exp <= now => flag(
+                "expired",
+                Severity::Low,
+                format!("expired {}; harmless unless the issuer ignores expiry, remove it anyway", day(exp)),
+            ),
+            Some(exp) => {
+                let max = policy.max_lifetime_days(family);
+                if let Some(iat) = c.issued_at {
+                    let lifetime = exp - iat;
+                    if lifetime > time::Duration::days(max as i64) {
+                        flag(
+                            "long_expiry",
+                            Severity::Medium,
+                            format!(
+                                "expires {}, {} after issue; policy max {} days: reissue with a shorter lifetime",
+                                day(exp),
+                                human_span(lifetime),
+                                max
+                            ),
+                        );
+                    }
+                } else if exp - now > time::Duration::days(max as i64) {
+                    flag(
+                        "long_expiry",
+                        Severity::Medium,
+                        format!("expires {}, more than {} days from now: reissue with a shorter lifetime", day(exp), max),
+                    );
+                }
+            }
+            None if c.never_expires => flag(
+                "no_expiry",
+                Severity::Medium,
+                "never expires: it stays valid until someone revokes it; rotate it and prefer expiring credentials".into(),
+            ),
+            None => {}
+        }
+        let broad: Vec<&str> = c
+            .scopes
+            .iter()
+            .map(String::as_str)
+            .filter(|s| policy.is_broad(family, s))
+            .collect();
+        if !broad.is_empty() {
+            flag(
+                "broad_scope",
+                Severity::High,
+                format!(
+                    "grants {}: narrow it to what the task needs",
+                    broad.join(", ")
+                ),
+            );
+        }
+    }
+    if spread >= policy.sprawl_threshold {
+        flag(
+            "sprawled",
+            Severity::Medium,
+            format!(
+                "found in {spread} places (threshold {}): every copy must go when it is rotated",
+                policy.sprawl_threshold
+            ),
+        );
+    }
+    out
+}
+
+/// "5 years", "200 days", "3 hours": the largest whole unit.
+fn human_span(d: time::Duration) -> String {
+    let days = d.whole_days();
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if days >= 365 {
+        plural(days / 365, "year")
+    } else if days >= 1 {
+        plural(days, "day")
+    } else {
+        plural(d.whole_hours(), "hour")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn claims(iat: Option<OffsetDateTime>, exp: Option<OffsetDateTime>, scopes: &[&str]) -> Claims {
+        Claims {
+            issued_at: iat,
+            expires_at: exp,
+            never_expires: exp.is_none(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..Claims::default()
+        }
+    }
+
+    fn names(flags: &[Flag]) -> Vec<&'static str> {
+        flags.iter().map(|f| f.flag).collect()
+    }
+
+    const NOW: OffsetDateTime = datetime!(2026-11-23 12:00 UTC);
+
+    #[test]
+    fn lifetime_boundary_is_exclusive_at_90_days() {
+        let p = Policy::default();
+        let iat = datetime!(2026-10-01 00:00 UTC);
+        let exactly = claims(Some(iat), Some(iat + time::Duration::days(90)), &[]);
+        assert!(names(&flags("jwt", Some(&exactly), 1, &p, NOW)).is_empty());
+        let longer = claims(
+            Some(iat),
+            Some(iat + time::Duration::days(90) + time::Duration::seconds(1)),
+            &[],
+        );
+        assert_eq!(
+            names(&flags("jwt", Some(&longer), 1, &p, NOW)),
+            vec!["long_expiry"]
+        );
+    }
+
+    #[test]
+    fn exp_equal_to_now_is_expired() {
+        let c = claims(None, Some(NOW), &[]);
+        assert_eq!(
+            names(&flags("jwt", Some(&c), 1, &Policy::default(), NOW)),
+            vec!["expired"]
+        );
+    }
+
+    #[test]
+    fn no_expiry_broad_scope_and_sprawl() {
+        let c = claims(None, None, &["admin", "read"]);
+        let f = flags("jwt", Some(&c), 3, &Policy::default(), NOW);
+        assert_eq!(names(&f), vec!["no_expiry", "broad_scope", "sprawled"]);
+        assert_eq!(
+            f[1].detail,
+            "grants admin: narrow it to what the task needs"
+        );
+    }
+
+    #[test]
+    fn long_expiry_detail_is_actionable() {
+        let iat = datetime!(2026-04-02 00:00 UTC);
+        let c = claims(Some(iat), Some(datetime!(2031-04-02 00:00 UTC)), &[]);
+        let f = flags("jwt", Some(&c), 1, &Policy::default(), NOW);
+        assert_eq!(
+            f[0].detail,
+            "expires 2031-04-02, 5 years after issue; policy max 90 days: reissue with a shorter lifetime"
+        );
+    }
+}

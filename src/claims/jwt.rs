@@ -1,0 +1,138 @@
+//! JWT claims (RFC 7519 and the OAuth/OIDC additions), decoded without
+//! verifying the signature.
+//!
+//! Reads `exp`, `iat`, `nbf`, `iss`, `sub`, `aud`, scopes from `scope`
+//! (space-separated), `scp` and `roles`, and identities from `email`, `upn`,
+//! `preferred_username` and `azp`. A header `alg: none` is recorded, since
+//! such a token is accepted by misconfigured verifiers without any key.
+
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use super::Claims;
+use crate::matcher::validate::decode_base64;
+
+/// Claims of a compact JWS `header.payload.signature`.
+pub fn decode(token: &str) -> Option<Claims> {
+    let mut parts = token.split('.');
+    let header = json_object(parts.next()?)?;
+    let payload = json_object(parts.next()?)?;
+    let mut c = Claims {
+        issuer: string(&payload, "iss"),
+        subject: string(&payload, "sub"),
+        issued_at: time(&payload, "iat"),
+        expires_at: time(&payload, "exp"),
+        ..Claims::default()
+    };
+    c.never_expires = payload.get("exp").is_none();
+    c.kind = Some(kind(&header, &payload).to_string());
+    if let Some(scope) = payload.get("scope").and_then(Value::as_str) {
+        c.scopes
+            .extend(scope.split_whitespace().map(str::to_string));
+    }
+    for key in ["scp", "roles", "scopes", "permissions"] {
+        match payload.get(key) {
+            Some(Value::String(s)) => c.scopes.extend(s.split_whitespace().map(str::to_string)),
+            Some(Value::Array(items)) => c
+                .scopes
+                .extend(items.iter().filter_map(Value::as_str).map(str::to_string)),
+            _ => {}
+        }
+    }
+    c.scopes.dedup();
+    c.account = string(&payload, "tid").or_else(|| string(&payload, "azp"));
+    if let Some(alg) = header.get("alg") {
+        c.extra.insert("alg".into(), alg.clone());
+    }
+    for key in [
+        "aud",
+        "email",
+        "upn",
+        "preferred_username",
+        "azp",
+        "oid",
+        "client_id",
+        "nbf",
+    ] {
+        if let Some(v) = payload.get(key) {
+            c.extra.insert(key.into(), v.clone());
+        }
+    }
+    Some(c)
+}
+
+/// The flavour of JWT, from its claims.
+fn kind(header: &Map<String, Value>, payload: &Map<String, Value>) -> &'static str {
+    let iss = payload.get("iss").and_then(Value::as_str).unwrap_or("");
+    let sub = payload.get("sub").and_then(Value::as_str).unwrap_or("");
+    if header.get("ucv").is_some() {
+        "jwt.ucan"
+    } else if sub.starts_with("spiffe://") {
+        "jwt.svid"
+    } else if iss.contains("login.microsoftonline.com") || iss.contains("sts.windows.net") {
+        "jwt.entra"
+    } else if iss.contains("accounts.google.com") {
+        "jwt.google_id"
+    } else if header
+        .get("typ")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt"))
+    {
+        "jwt.access_token"
+    } else {
+        "jwt"
+    }
+}
+
+fn json_object(part: &str) -> Option<Map<String, Value>> {
+    match serde_json::from_slice(&decode_base64(part.as_bytes())?).ok()? {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
+fn string(m: &Map<String, Value>, key: &str) -> Option<String> {
+    m.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn time(m: &Map<String, Value>, key: &str) -> Option<OffsetDateTime> {
+    let secs = m.get(key)?.as_f64()?;
+    OffsetDateTime::from_unix_timestamp(secs as i64).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+
+    fn jwt(header: &str, payload: &str) -> String {
+        format!(
+            "{}.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(payload)
+        )
+    }
+
+    #[test]
+    fn reads_registered_and_scope_claims() {
+        let t = jwt(
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            r#"{"iss":"https://auth.acme","sub":"svc","iat":1700000000,"exp":1800000000,"scope":"admin read","roles":["ops"]}"#,
+        );
+        let c = decode(&t).unwrap();
+        assert_eq!(c.issuer.as_deref(), Some("https://auth.acme"));
+        assert_eq!(c.subject.as_deref(), Some("svc"));
+        assert_eq!(c.scopes, vec!["admin", "read", "ops"]);
+        assert_eq!(c.expires_at.unwrap().unix_timestamp(), 1800000000);
+        assert!(!c.never_expires);
+    }
+
+    #[test]
+    fn missing_exp_means_never_expires_and_alg_none_is_kept() {
+        let c = decode(&jwt(r#"{"alg":"none"}"#, r#"{"sub":"x"}"#)).unwrap();
+        assert!(c.never_expires);
+        assert_eq!(c.expires_at, None);
+        assert_eq!(c.extra["alg"], "none");
+    }
+}

@@ -1,0 +1,216 @@
+//! `sprawl scan`: options → [`ScanConfig`] → scan → report → exit code.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, ValueEnum};
+
+use sprawl::audit::Policy;
+use sprawl::diag::Diagnostics;
+use sprawl::finding::{Fingerprint, Severity};
+use sprawl::report::{self, Format, ReportContext};
+use sprawl::rules::RuleSet;
+use sprawl::scan::{self, Engine, ScanConfig};
+
+use super::{EXIT_FINDINGS, EXIT_USAGE};
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads stdin.
+    ///
+    /// Hidden and git-ignored files are scanned; `.git/` internals are not
+    /// (use --git for history). Defaults to the current directory.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+
+    /// Output format [default: table on a terminal, jsonl otherwise].
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Print secrets in full (default: redacted).
+    #[arg(long)]
+    show_secrets: bool,
+
+    /// Exit 1 only for findings at or above this severity.
+    #[arg(long, value_enum, default_value = "any", value_name = "LEVEL")]
+    fail_on: FailOn,
+
+    /// Leave out findings whose fingerprint is listed in FILE (as written by --format json).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Add the rule files in DIR to the built-in rules (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    rules: Vec<PathBuf>,
+
+    /// Lifecycle policy overrides (TOML): max lifetime per family, broad scopes, sprawl threshold.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+
+    /// Worker threads [default: all cores].
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    threads: Option<usize>,
+
+    /// Scan files that look binary (NUL bytes) instead of skipping them.
+    #[arg(long)]
+    scan_binary: bool,
+
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(short = 'L', long = "follow")]
+    follow: bool,
+
+    /// The SQLite datastore [default: .sprawl/sprawl.db].
+    #[arg(long, value_name = "FILE")]
+    store: Option<PathBuf>,
+
+    /// Keep nothing in the datastore.
+    #[arg(long, conflicts_with = "store")]
+    no_store: bool,
+
+    /// No progress bar and no summary line on stderr.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Table,
+    Json,
+    Jsonl,
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    None,
+    Any,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    /// The lowest severity that fails, or None when nothing fails.
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::None => None,
+            FailOn::Any | FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+        }
+    }
+}
+
+pub fn run(args: ScanArgs) -> Result<u8> {
+    let mut paths = args.paths.clone();
+    if paths.is_empty() {
+        paths.push(PathBuf::from("."));
+    }
+    for p in &paths {
+        if p.as_os_str() != "-" {
+            if let Err(e) = std::fs::metadata(p) {
+                eprintln!(
+                    "sprawl: {}: {e}",
+                    sprawl::diag::sanitize(&p.display().to_string())
+                );
+                return Ok(EXIT_USAGE);
+            }
+        }
+    }
+    let rules = RuleSet::load(&args.rules)?;
+    let mut config = ScanConfig::new(paths);
+    if let Some(n) = args.threads {
+        if n == 0 {
+            bail!("--threads must be at least 1");
+        }
+        config.walk.threads = n;
+    }
+    config.walk.scan_binary = args.scan_binary;
+    config.walk.follow_links = args.follow;
+    config.progress = !args.quiet && std::io::stderr().is_terminal();
+    if let Some(p) = &args.policy {
+        config.policy = Policy::load(p)?;
+    }
+    if let Some(b) = &args.baseline {
+        config.baseline = read_baseline(b)?;
+    }
+    let format = match args.format {
+        Some(FormatArg::Table) => Format::Table,
+        Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Jsonl) => Format::Jsonl,
+        Some(FormatArg::Sarif) => Format::Sarif,
+        None if args.output.is_none() && std::io::stdout().is_terminal() => Format::Table,
+        None => Format::Jsonl,
+    };
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+
+    let engine = Engine::new(rules);
+    let diag = Diagnostics::new();
+    let result = scan::run(&engine, &config, &diag);
+    let ctx = ReportContext {
+        rules: &engine.rules,
+        summary: &result.summary,
+        show_secrets: args.show_secrets,
+    };
+    report::write(format, &result.findings, &ctx, &mut out)?;
+    out.flush()?;
+    if !args.quiet {
+        eprintln!("{}", result.summary.line());
+    }
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    Ok(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+/// Fingerprints from a `--format json` report (or a JSONL one).
+fn read_baseline(path: &PathBuf) -> Result<HashSet<Fingerprint>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read baseline {}", path.display()))?;
+    let mut set = HashSet::new();
+    let mut add = |v: &serde_json::Value| {
+        if let Some(fp) = v
+            .get("fingerprint")
+            .and_then(|f| f.as_str())
+            .and_then(Fingerprint::parse)
+        {
+            set.insert(fp);
+        }
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(doc) => match doc.get("findings").and_then(|f| f.as_array()) {
+            Some(items) => items.iter().for_each(&mut add),
+            None => bail!(
+                "{}: not a sprawl JSON report (no `findings` array)",
+                path.display()
+            ),
+        },
+        Err(_) => {
+            for (n, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let v: serde_json::Value = serde_json::from_str(line)
+                    .with_context(|| format!("{}: line {}: not JSON", path.display(), n + 1))?;
+                add(&v);
+            }
+        }
+    }
+    Ok(set)
+}

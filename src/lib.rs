@@ -1,0 +1,29 @@
+//! sprawl: a token-sprawl scanner and lifecycle auditor.
+//!
+//! The pipeline, one module per stage, each handing one type to the next:
+//!
+//! ```text
+//! source ──Blob/Read──▶ matcher ──RawMatch──▶ (Finding) ──▶ claims ──Claims──▶ audit ──▶ report
+//!  fs, stdin, .gz        keywords → regex       finding.rs     offline decode     flags,     table, json,
+//!                        → validators                                              severity   jsonl, sarif
+//! ```
+//!
+//! - [`source`] enumerates inputs and streams them in overlapping chunks.
+//! - [`matcher`] runs one Aho-Corasick automaton over all rule keywords, then
+//!   only the hit rules' regexes on windows around the hits.
+//! - [`rules`] loads the TOML rules embedded from `rules/` and `--rules`.
+//! - [`claims`] decodes what a token says about itself (JWT, AWS, prefixes).
+//! - [`audit`] holds claims against the lifecycle policy: flags and severity.
+//! - [`report`] writes the findings; [`diag`] counts what could not be read.
+//! - [`scan`] ties the stages together for one scan.
+#![warn(missing_docs)]
+
+pub mod audit;
+pub mod claims;
+pub mod diag;
+pub mod finding;
+pub mod matcher;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod source;

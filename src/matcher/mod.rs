@@ -1,0 +1,287 @@
+//! The matching engine: keyword prefilter, windowed regex, filters.
+//!
+//! One Aho-Corasick automaton over every rule's keywords runs over the raw
+//! bytes (ASCII case-insensitively). Each hit names the rules that own the
+//! keyword; for each such rule the bytes from [`LOOKBEHIND`] before the hit to
+//! the rule's window after it are searched with its regex. Windows of one rule
+//! that touch are merged first, so a region is searched at most once per
+//! rule. A candidate survives the placeholder filter, the rule's entropy floor
+//! and its validator; overlapping survivors of different rules are reduced to
+//! the most specific one ([`resolve_overlaps`]).
+//!
+//! Nothing is allocated per byte: the automaton walks the haystack, and the
+//! per-rule bookkeeping lives in a reusable [`Scratch`].
+
+pub mod placeholder;
+pub mod validate;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::rules::RuleSet;
+
+/// Bytes searched before a keyword hit: room for `password = ` style context.
+pub const LOOKBEHIND: usize = 256;
+
+/// One accepted match; offsets are half-open byte offsets into the haystack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawMatch {
+    /// Index of the rule in the [`RuleSet`].
+    pub rule: usize,
+    /// Start of the secret.
+    pub start: usize,
+    /// End of the secret (exclusive).
+    pub end: usize,
+}
+
+/// The compiled prefilter over a rule set.
+pub struct Matcher {
+    automaton: AhoCorasick,
+    /// For each automaton pattern, the rules that own that keyword.
+    owners: Vec<Vec<u32>>,
+    /// For each rule, its window after a hit.
+    windows: Vec<usize>,
+}
+
+/// Per-thread working memory for [`Matcher::find`].
+#[derive(Default)]
+pub struct Scratch {
+    /// Per rule: the pending merged window, if any.
+    pending: Vec<Option<(usize, usize)>>,
+    /// Rules with a pending window, in first-hit order.
+    touched: Vec<u32>,
+    /// Windows to search: (rule, start, end).
+    windows: Vec<(u32, usize, usize)>,
+}
+
+impl Matcher {
+    /// Builds the automaton over every keyword of `rules`.
+    pub fn new(rules: &RuleSet) -> Matcher {
+        let mut keywords: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<u32>> = Vec::new();
+        for (i, rule) in rules.rules().iter().enumerate() {
+            for kw in &rule.spec.keywords {
+                let kw = kw.to_ascii_lowercase().into_bytes();
+                match keywords.iter().position(|k| *k == kw) {
+                    Some(p) => {
+                        if !owners[p].contains(&(i as u32)) {
+                            owners[p].push(i as u32)
+                        }
+                    }
+                    None => {
+                        keywords.push(kw);
+                        owners.push(vec![i as u32]);
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)
+            .expect("keywords are short literals; the automaton fits");
+        Matcher {
+            automaton,
+            owners,
+            windows: rules.rules().iter().map(|r| r.window()).collect(),
+        }
+    }
+
+    /// Finds every accepted match in `hay`, appending to `out` sorted by start.
+    pub fn find(
+        &self,
+        rules: &RuleSet,
+        hay: &[u8],
+        scratch: &mut Scratch,
+        out: &mut Vec<RawMatch>,
+    ) {
+        let first = out.len();
+        self.collect_windows(hay, scratch);
+        for &(rule_index, start, end) in &scratch.windows {
+            let rule = &rules.rules()[rule_index as usize];
+            let (re, group) = rule.regex();
+            let region = &hay[start..end];
+            let mut locs = re.capture_locations();
+            let mut at = 0;
+            while at <= region.len() {
+                let Some(m) = re.captures_read_at(&mut locs, region, at) else {
+                    break;
+                };
+                if let Some((s, e)) = locs.get(group) {
+                    let secret = &region[s..e];
+                    if accept(rule, secret) {
+                        out.push(RawMatch {
+                            rule: rule_index as usize,
+                            start: start + s,
+                            end: start + e,
+                        });
+                    }
+                }
+                at = if m.end() > m.start() {
+                    m.end()
+                } else {
+                    m.end() + 1
+                };
+            }
+        }
+        resolve_overlaps(rules, &mut out[first..]);
+        let mut keep = first;
+        for i in first..out.len() {
+            if out[i].end > out[i].start {
+                out[keep] = out[i];
+                keep += 1;
+            }
+        }
+        out.truncate(keep);
+    }
+
+    /// Turns keyword hits into merged per-rule windows in `scratch.windows`.
+    fn collect_windows(&self, hay: &[u8], scratch: &mut Scratch) {
+        scratch.windows.clear();
+        scratch.touched.clear();
+        if scratch.pending.len() < self.windows.len() {
+            scratch.pending.resize(self.windows.len(), None);
+        }
+        for hit in self.automaton.find_overlapping_iter(hay) {
+            let from = hit.start().saturating_sub(LOOKBEHIND);
+            for &rule in &self.owners[hit.pattern().as_usize()] {
+                let to = (hit.start() + self.windows[rule as usize]).min(hay.len());
+                match &mut scratch.pending[rule as usize] {
+                    Some((_, end)) if from <= *end => *end = (*end).max(to),
+                    slot => {
+                        if let Some((s, e)) = slot.take() {
+                            scratch.windows.push((rule, s, e));
+                        } else {
+                            scratch.touched.push(rule);
+                        }
+                        *slot = Some((from, to));
+                    }
+                }
+            }
+        }
+        for &rule in &scratch.touched {
+            if let Some((s, e)) = scratch.pending[rule as usize].take() {
+                scratch.windows.push((rule, s, e));
+            }
+        }
+    }
+}
+
+/// The filters every candidate passes: not a placeholder, enough entropy, and
+/// the rule's validator.
+fn accept(rule: &crate::rules::Rule, secret: &[u8]) -> bool {
+    if secret.is_empty() || placeholder::is_placeholder(secret) {
+        return false;
+    }
+    if let Some(min) = rule.spec.min_entropy {
+        if placeholder::entropy(secret) < min {
+            return false;
+        }
+    }
+    rule.validator.is_none_or(|v| v.check(secret))
+}
+
+/// Sorts `matches` by position and empties (start = end) every match that
+/// overlaps a more specific one: a specific family beats `generic`, a rule
+/// with a validator beats one without, and a longer secret beats a shorter one.
+/// Identical spans of equal rank keep the earlier rule.
+fn resolve_overlaps(rules: &RuleSet, matches: &mut [RawMatch]) {
+    matches.sort_by_key(|m| (m.start, m.end, m.rule));
+    let rank = |m: &RawMatch| {
+        let r = &rules.rules()[m.rule];
+        (
+            !r.is_generic(),
+            r.validator.is_some(),
+            m.end - m.start,
+            std::cmp::Reverse(m.rule),
+        )
+    };
+    for i in 0..matches.len() {
+        for j in i + 1..matches.len() {
+            if matches[j].start >= matches[i].end {
+                break;
+            }
+            if matches[i].end == matches[i].start || matches[j].end == matches[j].start {
+                continue;
+            }
+            let loser = if rank(&matches[i]) >= rank(&matches[j]) {
+                j
+            } else {
+                i
+            };
+            matches[loser].end = matches[loser].start;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(toml: &str) -> RuleSet {
+        let mut set = RuleSet::default();
+        set.add_text("test.toml", toml, true).unwrap();
+        set
+    }
+
+    const TWO: &str = r#"
+[[rules]]
+id = "acme.key"
+name = "Acme key"
+family = "acme"
+pattern = '''\b(?P<secret>acme_[a-z0-9]{12})\b'''
+keywords = ["acme_"]
+
+[[rules]]
+id = "generic.assign"
+name = "Generic"
+family = "generic"
+pattern = '''(?i)key\s*=\s*(?P<secret>[a-z0-9_]{12,})'''
+keywords = ["key"]
+"#;
+
+    fn run(set: &RuleSet, hay: &[u8]) -> Vec<(String, String)> {
+        let m = Matcher::new(set);
+        let mut out = Vec::new();
+        m.find(set, hay, &mut Scratch::default(), &mut out);
+        out.iter()
+            .map(|x| {
+                (
+                    set.rules()[x.rule].id().to_string(),
+                    String::from_utf8_lossy(&hay[x.start..x.end]).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_each_secret_once_and_specific_rule_wins() {
+        let s = set(TWO);
+        let got = run(
+            &s,
+            b"KEY = acme_q1w2e3r4t5y6\nother acme_z9x8c7v6b5n4 acme_z9x8c7v6b5n4",
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("acme.key".into(), "acme_q1w2e3r4t5y6".into()),
+                ("acme.key".into(), "acme_z9x8c7v6b5n4".into()),
+                ("acme.key".into(), "acme_z9x8c7v6b5n4".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn keywords_are_case_insensitive_and_windows_merge() {
+        let s = set(TWO);
+        let hay = "key = q1w2e3r4t5y6u7 KEY = p0o9i8u7y6t5r4";
+        let got = run(&s, hay.as_bytes());
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].1, "p0o9i8u7y6t5r4");
+    }
+
+    #[test]
+    fn placeholders_are_rejected() {
+        let s = set(TWO);
+        assert!(run(&s, b"acme_xxxxxxxxxxxx acme_aaaaaaaaaaaa").is_empty());
+    }
+}

@@ -1,0 +1,299 @@
+//! The filesystem source: every regular file below the given paths, in
+//! parallel, plus stdin for `-`.
+//!
+//! Uses the `ignore` crate's parallel walker with every ignore mechanism
+//! switched off: a leaked `.env` is usually hidden and git-ignored, so both
+//! are scanned. Only `.git` (repository internals, scanned by `--git`
+//! instead) and `.sprawl` (the datastore) are pruned. Symbolic links are not
+//! followed unless `--follow`, in which case loops are detected by the
+//! walker and reported. FIFOs, sockets and devices are skipped, never opened,
+//! so a scan cannot hang on them.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use ignore::{WalkBuilder, WalkState};
+
+use super::stream::{Hit, Outcome, PartialRead, Sniff, Streamer};
+use crate::diag::Diagnostics;
+use crate::finding::{Finding, Location, SourceKind};
+use crate::scan::Engine;
+
+/// Counters shared by the scan threads.
+#[derive(Default, Debug)]
+pub struct Counters {
+    /// Inputs scanned (files, blobs, export records' files).
+    pub files: AtomicU64,
+    /// Bytes scanned, after decompression and transcoding.
+    pub bytes: AtomicU64,
+}
+
+/// Options of the filesystem walk.
+#[derive(Clone, Debug, Default)]
+pub struct WalkOptions {
+    /// Worker threads.
+    pub threads: usize,
+    /// Scan files that look binary.
+    pub scan_binary: bool,
+    /// Follow symbolic links.
+    pub follow_links: bool,
+}
+
+/// Everything a source needs to scan and report.
+pub struct Context<'a> {
+    /// Rules and matcher.
+    pub engine: &'a Engine,
+    /// Error reporting.
+    pub diag: &'a Diagnostics,
+    /// Shared counters.
+    pub counters: &'a Counters,
+    /// Progress, when stderr is a terminal.
+    pub progress: Option<&'a indicatif::ProgressBar>,
+}
+
+impl Context<'_> {
+    /// Streams `reader` and turns its hits into findings at `location`,
+    /// naming `input` in any error. Returns false if nothing could be read.
+    pub fn scan_reader<R: Read>(
+        &self,
+        streamer: &mut Streamer,
+        reader: R,
+        sniff: Sniff,
+        location: &Location,
+        input: &str,
+        out: &mut Vec<Finding>,
+    ) {
+        let mut hits = Vec::new();
+        let result = streamer.scan_reader(
+            &self.engine.rules,
+            self.engine.matcher(),
+            reader,
+            sniff,
+            &mut hits,
+        );
+        self.findings(hits, location, out);
+        match result {
+            Ok(Outcome::Scanned(n)) => self.count(n),
+            Ok(Outcome::Binary) => self.diag.note("binary file skipped"),
+            Err(PartialRead { scanned, error }) => {
+                self.count(scanned);
+                let kind = if error.kind() == std::io::ErrorKind::InvalidData
+                    || error.kind() == std::io::ErrorKind::InvalidInput
+                {
+                    "corrupt data"
+                } else {
+                    "read error"
+                };
+                self.diag.report(
+                    kind,
+                    input,
+                    format!("{error} (after {scanned} bytes; findings before it kept)"),
+                );
+            }
+        }
+    }
+
+    /// Scans in-memory bytes at `location`.
+    pub fn scan_bytes(
+        &self,
+        streamer: &mut Streamer,
+        bytes: &[u8],
+        location: &Location,
+        out: &mut Vec<Finding>,
+    ) {
+        let mut hits = Vec::new();
+        streamer.scan_bytes(&self.engine.rules, self.engine.matcher(), bytes, &mut hits);
+        self.findings(hits, location, out);
+        self.count(bytes.len() as u64);
+    }
+
+    fn count(&self, bytes: u64) {
+        self.counters.files.fetch_add(1, Ordering::Relaxed);
+        self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
+        if let Some(p) = self.progress {
+            p.inc(bytes);
+        }
+    }
+
+    /// Turns hits into findings at `location`.
+    pub fn findings(&self, hits: Vec<Hit>, location: &Location, out: &mut Vec<Finding>) {
+        for hit in hits {
+            let rule = &self.engine.rules.rules()[hit.rule];
+            let mut loc = location.clone();
+            loc.line = hit.line;
+            loc.column = hit.column;
+            out.push(Finding::new(rule.id(), &rule.spec.family, hit.secret, loc));
+        }
+    }
+}
+
+/// Scans `paths` (directories, files, or `-` for stdin).
+pub fn scan_paths(ctx: &Context<'_>, paths: &[PathBuf], opts: &WalkOptions) -> Vec<Finding> {
+    let found = Mutex::new(Vec::new());
+    for path in paths {
+        if path.as_os_str() == "-" {
+            let mut out = Vec::new();
+            let loc = Location::new(SourceKind::Stdin, "-");
+            ctx.scan_reader(
+                &mut Streamer::default(),
+                std::io::stdin().lock(),
+                sniff(opts),
+                &loc,
+                "stdin",
+                &mut out,
+            );
+            found.lock().expect("findings lock").extend(out);
+        } else if path.is_dir() {
+            walk(ctx, path, opts, &found);
+        } else {
+            let mut out = Vec::new();
+            scan_file(
+                ctx,
+                &mut Streamer::default(),
+                path,
+                &path.display().to_string().replace('\\', "/"),
+                opts,
+                &mut out,
+            );
+            found.lock().expect("findings lock").extend(out);
+        }
+    }
+    found.into_inner().expect("findings lock")
+}
+
+fn sniff(opts: &WalkOptions) -> Sniff {
+    if opts.scan_binary {
+        Sniff::Binary
+    } else {
+        Sniff::Text
+    }
+}
+
+/// One walker thread's state; its findings move to the shared list when the
+/// thread's closure is dropped at the end of the walk.
+struct Worker<'a> {
+    streamer: Streamer,
+    out: Vec<Finding>,
+    shared: &'a Mutex<Vec<Finding>>,
+}
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut shared) = self.shared.lock() {
+            shared.append(&mut self.out);
+        }
+    }
+}
+
+fn walk(ctx: &Context<'_>, root: &Path, opts: &WalkOptions, found: &Mutex<Vec<Finding>>) {
+    let walker = WalkBuilder::new(root)
+        .hidden(false)
+        .ignore(false)
+        .git_ignore(false)
+        .git_global(false)
+        .git_exclude(false)
+        .parents(false)
+        .require_git(false)
+        .follow_links(opts.follow_links)
+        .threads(opts.threads.max(1))
+        .filter_entry(|e| {
+            let name = e.file_name();
+            !(name == ".git" || (name == ".sprawl" && e.file_type().is_some_and(|t| t.is_dir())))
+        })
+        .build_parallel();
+    walker.run(|| {
+        let mut worker = Worker {
+            streamer: Streamer::default(),
+            out: Vec::new(),
+            shared: found,
+        };
+        Box::new(move |entry| {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    let kind = if err.is_io() {
+                        "unreadable"
+                    } else {
+                        "walk error"
+                    };
+                    let kind = if err.to_string().contains("loop") {
+                        "symlink loop"
+                    } else {
+                        kind
+                    };
+                    ctx.diag.report(kind, root.display(), err);
+                    return WalkState::Continue;
+                }
+            };
+            let Some(ft) = entry.file_type() else {
+                return WalkState::Continue;
+            };
+            if ft.is_dir() {
+                return WalkState::Continue;
+            }
+            if ft.is_symlink() {
+                ctx.diag.note("symlink not followed");
+                return WalkState::Continue;
+            }
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if !ft.is_file() {
+                ctx.diag.note("not a regular file");
+                return WalkState::Continue;
+            }
+            scan_file(
+                ctx,
+                &mut worker.streamer,
+                entry.path(),
+                &rel,
+                opts,
+                &mut worker.out,
+            );
+            WalkState::Continue
+        })
+    });
+}
+
+/// Scans one regular file (read through if `.gz`).
+pub fn scan_file(
+    ctx: &Context<'_>,
+    streamer: &mut Streamer,
+    path: &Path,
+    rel: &str,
+    opts: &WalkOptions,
+    out: &mut Vec<Finding>,
+) {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            ctx.diag.note("not a regular file");
+            return;
+        }
+        Err(e) => {
+            ctx.diag.report("unreadable", path.display(), e);
+            return;
+        }
+        Ok(_) => {}
+    }
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            ctx.diag.report("unreadable", path.display(), e);
+            return;
+        }
+    };
+    let loc = Location::new(SourceKind::File, rel);
+    let input = path.display().to_string();
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    {
+        let gz =
+            flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(64 << 10, file));
+        ctx.scan_reader(streamer, gz, sniff(opts), &loc, &input, out);
+    } else {
+        ctx.scan_reader(streamer, file, sniff(opts), &loc, &input, out);
+    }
+}

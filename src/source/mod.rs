@@ -1,0 +1,10 @@
+//! Sources: where bytes come from, and where they were.
+//!
+//! Each source enumerates its inputs, streams them through
+//! [`stream::Streamer`] and turns hits into [`crate::finding::Finding`]s at a
+//! [`crate::finding::Location`] that carries the input's provenance (path,
+//! commit, channel, ticket). Problems with single inputs go to
+//! [`crate::diag::Diagnostics`]; the source carries on.
+
+pub mod fs;
+pub mod stream;
