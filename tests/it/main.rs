@@ -1,1 +1,8 @@
-fn main() {}
+//! Integration tests: one binary, a module per command or concern. Each test
+//! builds real inputs in a tempdir and runs the real `sprawl` binary.
+
+mod bad_input;
+mod formats;
+mod harness;
+mod rules;
+mod scan;
