@@ -1,7 +1,10 @@
 //! The matching engine: keyword prefilter, windowed regex, filters.
 //!
-//! One Aho-Corasick automaton over every rule's keywords runs over the raw
-//! bytes (ASCII case-insensitively). Each hit names the rules that own the
+//! Two Aho-Corasick automata over the rules' keywords run over the raw
+//! bytes: one over exact token literals with capitals (`AKIA`,
+//! `eyJ`), and one over lowercase words and prefixes (`token`, `ghp_`),
+//! ASCII case-insensitive. Splitting them keeps each automaton's SIMD
+//! prefilter selective. Each hit names the rules that own the
 //! keyword; for each such rule the bytes from [`LOOKBEHIND`] before the hit to
 //! the rule's window after it are searched with its regex. Windows of one rule
 //! that touch are merged first, so a region is searched at most once per
@@ -15,7 +18,7 @@
 pub mod placeholder;
 pub mod validate;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::collections::HashMap;
 
 use crate::rules::RuleSet;
 
@@ -35,9 +38,11 @@ pub struct RawMatch {
 
 /// The compiled prefilter over a rule set.
 pub struct Matcher {
-    automaton: AhoCorasick,
-    /// For each automaton pattern, the rules that own that keyword.
-    owners: Vec<Vec<u32>>,
+    /// One alternation of every keyword: exact literals as written, words
+    /// ASCII case-insensitively, longest first.
+    prefilter: regex::bytes::Regex,
+    /// Lowercased keyword → the rules it stands for.
+    owners: HashMap<Vec<u8>, Vec<u32>>,
     /// For each rule, its window after a hit.
     windows: Vec<usize>,
 }
@@ -45,42 +50,75 @@ pub struct Matcher {
 /// Per-thread working memory for [`Matcher::find`].
 #[derive(Default)]
 pub struct Scratch {
-    /// Per rule: the pending merged window, if any.
-    pending: Vec<Option<(usize, usize)>>,
-    /// Rules with a pending window, in first-hit order.
-    touched: Vec<u32>,
-    /// Windows to search: (rule, start, end).
+    /// Windows to search: (rule, start, end), merged per rule.
     windows: Vec<(u32, usize, usize)>,
 }
 
+/// Whether a keyword is a context word or lowercase literal (matched
+/// case-insensitively) rather than an exact token literal with capitals
+/// (`AKIA`, `SK0`, `eyJ`).
+pub fn is_word(keyword: &str) -> bool {
+    !keyword.bytes().any(|b| b.is_ascii_uppercase())
+}
+
 impl Matcher {
-    /// Builds the automaton over every keyword of `rules`.
+    /// Builds the prefilter over every keyword of `rules`.
     pub fn new(rules: &RuleSet) -> Matcher {
-        let mut keywords: Vec<Vec<u8>> = Vec::new();
-        let mut owners: Vec<Vec<u32>> = Vec::new();
+        let mut keywords: Vec<(&str, bool)> = Vec::new();
+        let mut owners: HashMap<Vec<u8>, Vec<u32>> = HashMap::new();
         for (i, rule) in rules.rules().iter().enumerate() {
             for kw in &rule.spec.keywords {
-                let kw = kw.to_ascii_lowercase().into_bytes();
-                match keywords.iter().position(|k| *k == kw) {
-                    Some(p) => {
-                        if !owners[p].contains(&(i as u32)) {
-                            owners[p].push(i as u32)
+                let entry = owners
+                    .entry(kw.to_ascii_lowercase().into_bytes())
+                    .or_default();
+                if !entry.contains(&(i as u32)) {
+                    entry.push(i as u32);
+                }
+                if !keywords.iter().any(|(k, _)| k == kw) {
+                    keywords.push((kw, is_word(kw)));
+                }
+            }
+        }
+        // The search is leftmost and non-overlapping, so a keyword hidden
+        // inside a longer one that matched is not reported on its own: the
+        // longer keyword also stands for its rules.
+        let direct = owners.clone();
+        for (outer, rules_of_outer) in owners.iter_mut() {
+            for (inner, rules_of_inner) in &direct {
+                if inner.len() < outer.len() && memchr::memmem::find(outer, inner).is_some() {
+                    for &rule in rules_of_inner {
+                        if !rules_of_outer.contains(&rule) {
+                            rules_of_outer.push(rule);
                         }
-                    }
-                    None => {
-                        keywords.push(kw);
-                        owners.push(vec![i as u32]);
                     }
                 }
             }
         }
-        let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&keywords)
-            .expect("keywords are short literals; the automaton fits");
+        keywords.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+        let alternation: Vec<String> = keywords
+            .iter()
+            .map(|(k, word)| {
+                let lit = regex::escape(k);
+                if *word {
+                    format!("(?i:{lit})")
+                } else {
+                    lit
+                }
+            })
+            .collect();
+        let pattern = if alternation.is_empty() {
+            "[^\\x00-\\xff]".to_string()
+        } else {
+            alternation.join("|")
+        };
+        let prefilter = regex::bytes::RegexBuilder::new(&pattern)
+            .unicode(false)
+            .size_limit(1 << 26)
+            .dfa_size_limit(1 << 26)
+            .build()
+            .expect("escaped keyword literals always compile");
         Matcher {
-            automaton,
+            prefilter,
             owners,
             windows: rules.rules().iter().map(|r| r.window()).collect(),
         }
@@ -136,33 +174,42 @@ impl Matcher {
 
     /// Turns keyword hits into merged per-rule windows in `scratch.windows`.
     fn collect_windows(&self, hay: &[u8], scratch: &mut Scratch) {
-        scratch.windows.clear();
-        scratch.touched.clear();
-        if scratch.pending.len() < self.windows.len() {
-            scratch.pending.resize(self.windows.len(), None);
-        }
-        for hit in self.automaton.find_overlapping_iter(hay) {
-            let from = hit.start().saturating_sub(LOOKBEHIND);
-            for &rule in &self.owners[hit.pattern().as_usize()] {
-                let to = (hit.start() + self.windows[rule as usize]).min(hay.len());
-                match &mut scratch.pending[rule as usize] {
-                    Some((_, end)) if from <= *end => *end = (*end).max(to),
-                    slot => {
-                        if let Some((s, e)) = slot.take() {
-                            scratch.windows.push((rule, s, e));
-                        } else {
-                            scratch.touched.push(rule);
-                        }
-                        *slot = Some((from, to));
-                    }
+        let out = &mut scratch.windows;
+        out.clear();
+        let mut add = |owners: &[u32], at: usize| {
+            let from = at.saturating_sub(LOOKBEHIND);
+            for &rule in owners {
+                let to = (at + self.windows[rule as usize]).min(hay.len());
+                match out.last_mut() {
+                    Some((r, _, end)) if *r == rule && from <= *end => *end = (*end).max(to),
+                    _ => out.push((rule, from, to)),
                 }
             }
-        }
-        for &rule in &scratch.touched {
-            if let Some((s, e)) = scratch.pending[rule as usize].take() {
-                scratch.windows.push((rule, s, e));
+        };
+        let mut key = [0u8; 64];
+        for hit in self.prefilter.find_iter(hay) {
+            let text = hit.as_bytes();
+            let n = text.len().min(key.len());
+            for (k, b) in key.iter_mut().zip(text) {
+                *k = b.to_ascii_lowercase();
+            }
+            if let Some(rules) = self.owners.get(&key[..n]) {
+                add(rules, hit.start());
             }
         }
+        // Merge per rule: sort by (rule, start), then fold overlaps.
+        out.sort_unstable();
+        let mut merged = 0;
+        for i in 0..out.len() {
+            let (rule, from, to) = out[i];
+            if merged > 0 && out[merged - 1].0 == rule && from <= out[merged - 1].2 {
+                out[merged - 1].2 = out[merged - 1].2.max(to);
+            } else {
+                out[merged] = (rule, from, to);
+                merged += 1;
+            }
+        }
+        out.truncate(merged);
     }
 }
 

@@ -75,13 +75,16 @@ pub fn check(set: &RuleSet) -> Vec<Failure> {
             }
             let (re, _) = rule.regex();
             if let Some(m) = re.find(example.as_bytes()) {
-                let text = String::from_utf8_lossy(m.as_bytes()).to_ascii_lowercase();
-                if !rule
-                    .spec
-                    .keywords
-                    .iter()
-                    .any(|k| text.contains(&k.to_ascii_lowercase()))
-                {
+                let text = String::from_utf8_lossy(m.as_bytes());
+                let lower = text.to_ascii_lowercase();
+                let contains = |k: &String| {
+                    if crate::matcher::is_word(k) {
+                        lower.contains(k.as_str())
+                    } else {
+                        text.contains(k.as_str())
+                    }
+                };
+                if !rule.spec.keywords.iter().any(contains) {
                     fail(format!(
                         "example {}: the match contains none of the keywords",
                         i + 1

@@ -92,7 +92,7 @@ impl Streamer {
         matcher.find(rules, bytes, &mut self.scratch, &mut self.raw);
         let mut lines = LineCounter::default();
         for m in &self.raw {
-            out.push(lines.hit(bytes, m, 0));
+            out.push(lines.hit(bytes, m));
         }
     }
 
@@ -106,7 +106,7 @@ impl Streamer {
         out: &mut Vec<Hit>,
     ) -> Result<Outcome, PartialRead> {
         let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
+
         let result = self.stream(rules, matcher, &mut reader, &mut buf, sniff, out);
         if buf.capacity() <= CHUNK + TAIL + HEAD + SNIFF {
             self.buf = buf;
@@ -123,6 +123,9 @@ impl Streamer {
         sniff: Sniff,
         out: &mut Vec<Hit>,
     ) -> Result<Outcome, PartialRead> {
+        // `buf` is zero-initialised storage that only grows; `len` bytes of it
+        // hold input, so small files do not pay for clearing a chunk each.
+        let mut len = 0usize;
         let mut base: u64 = 0; // input offset of buf[0]
         let mut accept_from = 0usize;
         let mut lines = LineCounter::default();
@@ -131,16 +134,17 @@ impl Streamer {
             let target = accept_from + CHUNK + TAIL;
             // A read error ends the input: what was read before it is still
             // scanned, then the error is returned.
-            let (eof, error) = match fill(reader, buf, target) {
+            let (eof, error) = match fill(reader, buf, &mut len, target) {
                 Ok(eof) => (eof, None),
                 Err(e) => (true, Some(e)),
             };
             if first {
                 first = false;
                 if sniff != Sniff::Off {
-                    let head = &buf[..buf.len().min(SNIFF)];
+                    let head = &buf[..len.min(SNIFF)];
                     if let (None, Some(order)) = (&error, utf16_order(head)) {
-                        let taken = std::mem::take(buf);
+                        let mut taken = std::mem::take(buf);
+                        taken.truncate(len);
                         let decoded = Utf16Reader::new(io::Cursor::new(taken).chain(reader), order);
                         return self.stream(rules, matcher, &mut { decoded }, buf, Sniff::Off, out);
                     }
@@ -149,56 +153,56 @@ impl Streamer {
                     }
                 }
             }
-            let accept_to = if eof { buf.len() } else { buf.len() - TAIL };
+            let data = &buf[..len];
+            let accept_to = if eof { len } else { len - TAIL };
             self.raw.clear();
-            matcher.find(rules, buf, &mut self.scratch, &mut self.raw);
+            matcher.find(rules, data, &mut self.scratch, &mut self.raw);
             for m in self
                 .raw
                 .iter()
                 .filter(|m| m.start >= accept_from && m.start < accept_to)
             {
-                let mut hit = lines.hit(buf, m, base);
+                let mut hit = lines.hit(data, m);
                 hit.offset += base;
                 out.push(hit);
             }
             if let Some(error) = error {
                 return Err(PartialRead {
-                    scanned: base + buf.len() as u64,
+                    scanned: base + len as u64,
                     error,
                 });
             }
             if eof {
-                return Ok(Outcome::Scanned(base + buf.len() as u64));
+                return Ok(Outcome::Scanned(base + len as u64));
             }
             let keep_from = accept_to - HEAD.min(accept_to);
-            lines.advance(buf, keep_from);
+            lines.advance(data, keep_from);
             lines.shift(keep_from);
-            buf.drain(..keep_from);
+            buf.copy_within(keep_from..len, 0);
+            len -= keep_from;
             base += keep_from as u64;
             accept_from = accept_to - keep_from;
         }
     }
 }
 
-/// Reads until `buf` holds `target` bytes or the input ends; true at EOF.
-fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, target: usize) -> io::Result<bool> {
-    if buf.capacity() < target {
-        buf.reserve(target - buf.len());
-    }
-    while buf.len() < target {
-        let len = buf.len();
+/// Reads until `len` reaches `target` or the input ends; true at EOF.
+/// `buf` grows (zeroed) to `target` once and is then reused.
+fn fill(
+    reader: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    len: &mut usize,
+    target: usize,
+) -> io::Result<bool> {
+    if buf.len() < target {
         buf.resize(target, 0);
-        match reader.read(&mut buf[len..]) {
-            Ok(0) => {
-                buf.truncate(len);
-                return Ok(true);
-            }
-            Ok(n) => buf.truncate(len + n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(len),
-            Err(e) => {
-                buf.truncate(len);
-                return Err(e);
-            }
+    }
+    while *len < target {
+        match reader.read(&mut buf[*len..target]) {
+            Ok(0) => return Ok(true),
+            Ok(n) => *len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(false)
@@ -235,7 +239,7 @@ impl LineCounter {
         self.line_start -= by as i64;
     }
 
-    fn hit(&mut self, buf: &[u8], m: &RawMatch, _base: u64) -> Hit {
+    fn hit(&mut self, buf: &[u8], m: &RawMatch) -> Hit {
         self.advance(buf, m.start);
         Hit {
             rule: m.rule,
