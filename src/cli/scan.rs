@@ -66,11 +66,13 @@ pub struct ScanArgs {
     #[arg(short = 'L', long = "follow")]
     follow: bool,
 
-    /// The SQLite datastore [default: .sprawl/sprawl.db].
+    /// The SQLite datastore (not built yet: giving it is an error, so that
+    /// no one believes findings were kept).
     #[arg(long, value_name = "FILE")]
     store: Option<PathBuf>,
 
-    /// Keep nothing in the datastore.
+    /// Keep nothing in the datastore (what every scan does until the
+    /// datastore lands).
     #[arg(long, conflicts_with = "store")]
     no_store: bool,
 
@@ -125,6 +127,12 @@ pub fn run(args: ScanArgs) -> Result<u8> {
                 return Ok(EXIT_USAGE);
             }
         }
+    }
+    if let Some(store) = &args.store {
+        bail!(
+            "--store {}: this build has no datastore yet; scan with --no-store",
+            store.display()
+        );
     }
     let rules = RuleSet::load(&args.rules)?;
     let mut config = ScanConfig::new(paths);

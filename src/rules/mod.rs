@@ -171,7 +171,10 @@ impl Rule {
 }
 
 fn compile(pattern: &str) -> Result<(Regex, usize), String> {
+    // Byte-oriented: `\w`, `\s` and `\b` are ASCII, which is what token
+    // formats mean and compiles far smaller than Unicode classes.
     let re = regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
         .size_limit(1 << 24)
         .build()
         .map_err(|e| e.to_string())?;
