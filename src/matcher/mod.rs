@@ -25,6 +25,11 @@ use crate::rules::RuleSet;
 /// Bytes searched before a keyword hit: room for `password = ` style context.
 pub const LOOKBEHIND: usize = 256;
 
+/// The largest window a rule may ask for after a keyword hit. The streamer
+/// holds back this much (plus [`LOOKBEHIND`]) at the end of each chunk, so
+/// that a match of any rule is found whole, exactly once.
+pub const MAX_WINDOW: usize = 12 << 10;
+
 /// One accepted match; offsets are half-open byte offsets into the haystack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RawMatch {

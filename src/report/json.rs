@@ -13,22 +13,14 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::ReportContext;
-use crate::claims::Claims;
-use crate::finding::{Finding, Fingerprint, Flag, Location, Severity};
+use super::{Head, ReportContext};
+use crate::finding::{Finding, Fingerprint, Location};
 use crate::scan::Summary;
 
 #[derive(Serialize)]
 struct Item<'a> {
-    rule: &'a str,
-    family: &'a str,
-    fingerprint: Fingerprint,
-    redacted: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    secret: Option<String>,
-    claims: Option<&'a Claims>,
-    lifecycle: &'a [Flag],
-    severity: Severity,
+    #[serde(flatten)]
+    head: Head<'a>,
     locations: Vec<&'a Location>,
 }
 
@@ -44,19 +36,11 @@ pub fn write(findings: &[Finding], ctx: &ReportContext<'_>, w: &mut dyn Write) -
     for f in findings {
         let i = *index.entry(f.fingerprint).or_insert_with(|| {
             items.push(Item {
-                rule: &f.rule,
-                family: &f.family,
-                fingerprint: f.fingerprint,
-                redacted: f.redacted(),
-                secret: ctx.show_secrets.then(|| f.secret_text()),
-                claims: f.claims.as_ref(),
-                lifecycle: &f.lifecycle,
-                severity: f.severity,
+                head: Head::of(f, ctx.show_secrets),
                 locations: Vec::new(),
             });
             items.len() - 1
         });
-        items[i].severity = items[i].severity.max(f.severity);
         items[i].locations.push(&f.location);
     }
     serde_json::to_writer_pretty(

@@ -66,35 +66,52 @@ pub fn write(
     }
 }
 
-/// One JSONL line: a finding with its location flattened in.
+/// The fields of a finding that do not depend on where it was seen; shared
+/// by the JSONL record and the JSON item.
 #[derive(Serialize)]
-pub struct Record<'a> {
+pub struct Head<'a> {
     rule: &'a str,
     family: &'a str,
     fingerprint: Fingerprint,
     redacted: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
-    #[serde(flatten)]
-    location: &'a Location,
     claims: Option<&'a Claims>,
     lifecycle: &'a [Flag],
     severity: Severity,
+}
+
+impl<'a> Head<'a> {
+    /// The head of `f`.
+    pub fn of(f: &'a Finding, show_secrets: bool) -> Head<'a> {
+        Head {
+            rule: &f.rule,
+            family: &f.family,
+            fingerprint: f.fingerprint,
+            redacted: f.redacted(),
+            secret: show_secrets.then(|| f.secret_text()),
+            claims: f.claims.as_ref(),
+            lifecycle: &f.lifecycle,
+            severity: f.severity,
+        }
+    }
+}
+
+/// One JSONL line: a finding with its location flattened in.
+#[derive(Serialize)]
+pub struct Record<'a> {
+    #[serde(flatten)]
+    head: Head<'a>,
+    #[serde(flatten)]
+    location: &'a Location,
 }
 
 impl<'a> Record<'a> {
     /// The record of `f`.
     pub fn of(f: &'a Finding, show_secrets: bool) -> Record<'a> {
         Record {
-            rule: &f.rule,
-            family: &f.family,
-            fingerprint: f.fingerprint,
-            redacted: f.redacted(),
-            secret: show_secrets.then(|| f.secret_text()),
+            head: Head::of(f, show_secrets),
             location: &f.location,
-            claims: f.claims.as_ref(),
-            lifecycle: &f.lifecycle,
-            severity: f.severity,
         }
     }
 }

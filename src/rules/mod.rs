@@ -282,6 +282,12 @@ impl RuleSet {
             if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.len() < 2) {
                 return Err(bad("needs keywords of at least 2 bytes".into()));
             }
+            if spec.window.is_some_and(|w| w > crate::matcher::MAX_WINDOW) {
+                return Err(bad(format!(
+                    "window is at most {}",
+                    crate::matcher::MAX_WINDOW
+                )));
+            }
             let validator = match &spec.validator {
                 None => None,
                 Some(name) => Some(

@@ -148,6 +148,9 @@ pub fn scan_paths(ctx: &Context<'_>, paths: &[PathBuf], opts: &WalkOptions) -> V
             found.lock().expect("findings lock").extend(out);
         } else if path.is_dir() {
             walk(ctx, path, opts, &found);
+        } else if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            // A FIFO, socket or device named on the command line: never opened.
+            ctx.diag.note("not a regular file");
         } else {
             let mut out = Vec::new();
             scan_file(
@@ -257,7 +260,8 @@ fn walk(ctx: &Context<'_>, root: &Path, opts: &WalkOptions, found: &Mutex<Vec<Fi
     });
 }
 
-/// Scans one regular file (read through if `.gz`).
+/// Scans one regular file (read through if `.gz`); the caller has checked
+/// that it is one, so that a FIFO is never opened.
 pub fn scan_file(
     ctx: &Context<'_>,
     streamer: &mut Streamer,
@@ -266,17 +270,6 @@ pub fn scan_file(
     opts: &WalkOptions,
     out: &mut Vec<Finding>,
 ) {
-    match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() => {
-            ctx.diag.note("not a regular file");
-            return;
-        }
-        Err(e) => {
-            ctx.diag.report("unreadable", path.display(), e);
-            return;
-        }
-        Ok(_) => {}
-    }
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) => {

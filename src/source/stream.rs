@@ -17,10 +17,12 @@ use std::io::{self, Read};
 use crate::matcher::{Matcher, RawMatch, Scratch};
 use crate::rules::RuleSet;
 
-/// New bytes read per chunk.
+/// New bytes read per chunk. Smaller chunks measured slower: each matcher
+/// call has a fixed cost that a larger chunk amortises.
 pub const CHUNK: usize = 1 << 20;
-/// Bytes held back at the end of an inner chunk: the longest match.
-pub const TAIL: usize = 64 << 10;
+/// Bytes held back at the end of an inner chunk: more than the longest
+/// match (a keyword's lookbehind plus the largest rule window).
+pub const TAIL: usize = crate::matcher::MAX_WINDOW + crate::matcher::LOOKBEHIND + 4096;
 /// Context kept before the accept region of the next chunk.
 pub const HEAD: usize = 4 << 10;
 /// How much of the start is sniffed for NUL bytes.
