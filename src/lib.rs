@@ -9,7 +9,7 @@
 //! ```
 //!
 //! - [`source`] enumerates inputs and streams them in overlapping chunks.
-//! - [`matcher`] runs one Aho-Corasick automaton over all rule keywords, then
+//! - [`matcher`] runs one keyword prefilter (SIMD literal search) over the bytes, then
 //!   only the hit rules' regexes on windows around the hits.
 //! - [`rules`] loads the TOML rules embedded from `rules/` and `--rules`.
 //! - [`claims`] decodes what a token says about itself (JWT, AWS, prefixes).

@@ -1,18 +1,20 @@
 //! The matching engine: keyword prefilter, windowed regex, filters.
 //!
-//! Two Aho-Corasick automata over the rules' keywords run over the raw
-//! bytes: one over exact token literals with capitals (`AKIA`,
-//! `eyJ`), and one over lowercase words and prefixes (`token`, `ghp_`),
-//! ASCII case-insensitive. Splitting them keeps each automaton's SIMD
-//! prefilter selective. Each hit names the rules that own the
-//! keyword; for each such rule the bytes from [`LOOKBEHIND`] before the hit to
+//! One prefilter pass finds every rule keyword in the raw bytes: a single
+//! alternation of all keywords, compiled by `regex-automata`, which searches
+//! literal sets with aho-corasick's SIMD Teddy and a lazy DFA. Token
+//! literals with capitals (`AKIA`, `eyJ`) match exactly; lowercase words and
+//! prefixes (`token`, `ghp_`) ASCII case-insensitively. (A standalone
+//! aho-corasick DFA measured 1.5× slower on lockfile-heavy trees, where hex
+//! and base64 keep its prefilter from skipping.) Each hit names the rules
+//! that own the keyword; for each such rule the bytes from [`LOOKBEHIND`] before the hit to
 //! the rule's window after it are searched with its regex. Windows of one rule
 //! that touch are merged first, so a region is searched at most once per
 //! rule. A candidate survives the placeholder filter, the rule's entropy floor
 //! and its validator; overlapping survivors of different rules are reduced to
 //! the most specific one ([`resolve_overlaps`]).
 //!
-//! Nothing is allocated per byte: the automaton walks the haystack, and the
+//! Nothing is allocated per byte: the prefilter walks the haystack, and the
 //! per-rule bookkeeping lives in a reusable [`Scratch`].
 
 pub mod placeholder;

@@ -323,9 +323,4 @@ impl RuleSet {
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }
-
-    /// Drops the rules whose id is listed (from `.sprawl.toml`).
-    pub fn disable(&mut self, ids: &[String]) {
-        self.rules.retain(|r| !ids.iter().any(|id| id == r.id()));
-    }
 }

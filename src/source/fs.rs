@@ -56,7 +56,7 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     /// Streams `reader` and turns its hits into findings at `location`,
-    /// naming `input` in any error. Returns false if nothing could be read.
+    /// naming `input` in any error; findings made before an error are kept.
     pub fn scan_reader<R: Read>(
         &self,
         streamer: &mut Streamer,
