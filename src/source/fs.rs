@@ -96,20 +96,6 @@ impl Context<'_> {
         }
     }
 
-    /// Scans in-memory bytes at `location`.
-    pub fn scan_bytes(
-        &self,
-        streamer: &mut Streamer,
-        bytes: &[u8],
-        location: &Location,
-        out: &mut Vec<Finding>,
-    ) {
-        let mut hits = Vec::new();
-        streamer.scan_bytes(&self.engine.rules, self.engine.matcher(), bytes, &mut hits);
-        self.findings(hits, location, out);
-        self.count(bytes.len() as u64);
-    }
-
     fn count(&self, bytes: u64) {
         self.counters.files.fetch_add(1, Ordering::Relaxed);
         self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);

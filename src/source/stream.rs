@@ -82,22 +82,6 @@ pub struct PartialRead {
 }
 
 impl Streamer {
-    /// Scans an in-memory input (already decoded text, or a blob).
-    pub fn scan_bytes(
-        &mut self,
-        rules: &RuleSet,
-        matcher: &Matcher,
-        bytes: &[u8],
-        out: &mut Vec<Hit>,
-    ) {
-        self.raw.clear();
-        matcher.find(rules, bytes, &mut self.scratch, &mut self.raw);
-        let mut lines = LineCounter::default();
-        for m in &self.raw {
-            out.push(lines.hit(bytes, m));
-        }
-    }
-
     /// Streams `reader` through the matcher, appending hits to `out`.
     pub fn scan_reader<R: Read>(
         &mut self,
