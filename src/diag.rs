@@ -48,6 +48,22 @@ impl Diagnostics {
         }
     }
 
+    /// An input skipped on purpose that a person should hear about (a blob
+    /// over the size limit, a submodule, a shallow clone): printed and
+    /// counted among the skips, not the errors.
+    pub fn skip(&self, kind: &'static str, input: impl Display, reason: impl Display) {
+        *self
+            .skipped
+            .lock()
+            .expect("diag lock")
+            .entry(kind)
+            .or_default() += 1;
+        if !self.quiet {
+            let line = format!("sprawl: {}: {}", input, reason);
+            let _ = writeln!(std::io::stderr().lock(), "{}", sanitize(&line));
+        }
+    }
+
     /// An input skipped on purpose (binary file, FIFO): counted, not printed.
     pub fn note(&self, kind: &'static str) {
         *self

@@ -157,6 +157,9 @@ pub struct Location {
     /// Whether the secret is still present at HEAD of the default branch (git).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub in_head: Option<bool>,
+    /// The repository, as given to `--git` (git).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
     /// The decoding chain when the secret was found inside encoded text.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub decoded: Vec<String>,
@@ -179,6 +182,7 @@ impl Location {
             ticket: None,
             comment_id: None,
             in_head: None,
+            repository: None,
             decoded: Vec::new(),
         }
     }

@@ -14,10 +14,12 @@
 //! - [`rules`] loads the TOML rules embedded from `rules/` and `--rules`.
 //! - [`claims`] decodes what a token says about itself (JWT, AWS, prefixes).
 //! - [`audit`] holds claims against the lifecycle policy: flags and severity.
+//! - [`allow`] reads a repository's `.sprawl.toml` allowlist.
 //! - [`report`] writes the findings; [`diag`] counts what could not be read.
 //! - [`scan`] ties the stages together for one scan.
 #![warn(missing_docs)]
 
+pub mod allow;
 pub mod audit;
 pub mod claims;
 pub mod diag;

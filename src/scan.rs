@@ -14,12 +14,15 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::allow::Allowlist;
 use crate::audit::{self, Policy};
 use crate::diag::Diagnostics;
 use crate::finding::{Finding, Fingerprint};
 use crate::matcher::Matcher;
 use crate::rules::RuleSet;
 use crate::source::fs::{self, Context, Counters, WalkOptions};
+use crate::source::git::{self, GitOptions};
+use crate::source::staged;
 
 /// Rules plus their prefilter, built on first use.
 pub struct Engine {
@@ -58,6 +61,15 @@ pub struct ScanConfig {
     pub now: OffsetDateTime,
     /// Fingerprints to leave out.
     pub baseline: HashSet<Fingerprint>,
+    /// Repositories whose whole history to scan (`--git`).
+    pub git: Vec<PathBuf>,
+    /// Scan what is staged in the repository containing this directory
+    /// (`--staged`).
+    pub staged: Option<PathBuf>,
+    /// Blobs over this size are skipped with a note (`--max-blob-size`).
+    pub max_blob_size: u64,
+    /// What the repositories' `.sprawl.toml` files allow.
+    pub allowlist: Allowlist,
 }
 
 impl ScanConfig {
@@ -73,6 +85,10 @@ impl ScanConfig {
             policy: Policy::default(),
             now: OffsetDateTime::now_utc(),
             baseline: HashSet::new(),
+            git: Vec::new(),
+            staged: None,
+            max_blob_size: GitOptions::default().max_blob_size,
+            allowlist: Allowlist::default(),
         }
     }
 }
@@ -92,6 +108,8 @@ pub struct Summary {
     pub distinct_secrets: usize,
     /// Occurrences left out because the baseline lists them.
     pub baselined: usize,
+    /// Occurrences left out by a `.sprawl.toml` allowlist.
+    pub allowed: usize,
     /// Errors by kind.
     pub errors: BTreeMap<String, u64>,
     /// Inputs skipped on purpose, by kind.
@@ -113,6 +131,9 @@ impl Summary {
         );
         if self.baselined > 0 {
             s += &format!(", {} in baseline", self.baselined);
+        }
+        if self.allowed > 0 {
+            s += &format!(", {} allowed by {}", self.allowed, crate::allow::FILE_NAME);
         }
         let errors: u64 = self.errors.values().sum();
         if errors > 0 {
@@ -155,19 +176,37 @@ pub fn run(engine: &Engine, config: &ScanConfig, diag: &Diagnostics) -> ScanResu
         progress: progress.as_ref(),
     };
     let mut findings = fs::scan_paths(&ctx, &config.paths, &config.walk);
+    let git_opts = GitOptions {
+        threads: config.walk.threads,
+        max_blob_size: config.max_blob_size,
+        scan_binary: config.walk.scan_binary,
+    };
+    for repo in &config.git {
+        findings.extend(git::scan_repo(&ctx, repo, &git_opts));
+    }
+    if let Some(dir) = &config.staged {
+        match staged::discover(dir) {
+            Ok(repo) => findings.extend(staged::scan_index(&ctx, &repo)),
+            Err(e) => diag.report("unreadable repository", dir.display(), e.message()),
+        }
+    }
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
+    let before = findings.len();
+    findings.retain(|f| !config.allowlist.allows(f));
+    let allowed = before - findings.len();
     finish(findings.as_mut(), config);
     let before = findings.len();
     findings.retain(|f| !config.baseline.contains(&f.fingerprint));
-    let summary = summarize(
+    let mut summary = summarize(
         &findings,
         before - findings.len(),
         &counters,
         diag,
         started.elapsed(),
     );
+    summary.allowed = allowed;
     ScanResult { findings, summary }
 }
 
@@ -207,6 +246,7 @@ fn summarize(
         findings: findings.len(),
         distinct_secrets: distinct.len(),
         baselined,
+        allowed: 0,
         errors: diag
             .errors()
             .into_iter()

@@ -2,6 +2,7 @@
 //! subcommand turns its arguments into the library's configuration types and
 //! returns an exit code; the library never sees clap.
 
+mod hook;
 mod rules;
 mod scan;
 
@@ -25,6 +26,9 @@ enum Command {
     /// List the rules or prove their examples.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Install the git pre-commit hook.
+    #[command(subcommand)]
+    Hook(hook::HookCommand),
 }
 
 /// Exit code: findings at or above the threshold.
@@ -44,6 +48,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Rules(cmd) => rules::run(cmd),
+        Command::Hook(cmd) => hook::run(cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

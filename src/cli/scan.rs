@@ -14,6 +14,7 @@ use sprawl::finding::{Fingerprint, Severity};
 use sprawl::report::{self, Format, ReportContext};
 use sprawl::rules::RuleSet;
 use sprawl::scan::{self, Engine, ScanConfig};
+use sprawl::source::{git, staged};
 
 use super::{EXIT_FINDINGS, EXIT_USAGE};
 
@@ -25,6 +26,24 @@ pub struct ScanArgs {
     /// (use --git for history). Defaults to the current directory.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
+
+    /// Scan the full history of the repository at PATH (repeatable).
+    ///
+    /// Every blob reachable from any ref (branches, remotes, tags, notes, the
+    /// stash, reflogs, a detached HEAD) is scanned once, attributed to the
+    /// earliest commit that introduced it. Bare and mirror clones work too.
+    #[arg(long = "git", value_name = "PATH")]
+    git: Vec<PathBuf>,
+
+    /// Scan only the lines added in the index of the repository here (pre-commit).
+    ///
+    /// Diffs the index against HEAD; the work tree is never read.
+    #[arg(long)]
+    staged: bool,
+
+    /// Skip git blobs larger than SIZE (bytes, or with K, M, G), with a note.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    max_blob_size: u64,
 
     /// Output format [default: table on a terminal, jsonl otherwise].
     #[arg(long, value_enum)]
@@ -114,8 +133,36 @@ impl FailOn {
 
 pub fn run(args: ScanArgs) -> Result<u8> {
     let mut paths = args.paths.clone();
-    if paths.is_empty() {
+    if paths.is_empty() && args.git.is_empty() && !args.staged {
         paths.push(PathBuf::from("."));
+    }
+    let mut allow_dirs: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
+    for repo in &args.git {
+        match git::open(repo) {
+            Ok(r) => allow_dirs.extend(r.workdir().map(PathBuf::from)),
+            Err(e) => {
+                eprintln!(
+                    "sprawl: --git {}: not a git repository ({})",
+                    sprawl::diag::sanitize(&repo.display().to_string()),
+                    e.message()
+                );
+                return Ok(EXIT_USAGE);
+            }
+        }
+    }
+    let staged_dir = std::env::current_dir().context("cannot read the current directory")?;
+    if args.staged {
+        match staged::discover(&staged_dir) {
+            Ok(r) => allow_dirs.extend(r.workdir().map(PathBuf::from)),
+            Err(e) => {
+                eprintln!(
+                    "sprawl: --staged: {} is not in a git repository ({})",
+                    sprawl::diag::sanitize(&staged_dir.display().to_string()),
+                    e.message()
+                );
+                return Ok(EXIT_USAGE);
+            }
+        }
     }
     for p in &paths {
         if p.as_os_str() != "-" {
@@ -136,6 +183,13 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     }
     let rules = RuleSet::load(&args.rules)?;
     let mut config = ScanConfig::new(paths);
+    config.git = args.git.clone();
+    config.staged = args.staged.then_some(staged_dir);
+    config.max_blob_size = args.max_blob_size;
+    allow_dirs.dedup();
+    for dir in &allow_dirs {
+        config.allowlist.add_dir(dir)?;
+    }
     if let Some(n) = args.threads {
         if n == 0 {
             bail!("--threads must be at least 1");
@@ -183,7 +237,42 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         .fail_on
         .threshold()
         .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    if failing && args.staged {
+        eprintln!("{STAGED_BLOCKED}");
+    }
     Ok(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+/// What a blocked commit prints: what happened and how to allow a false
+/// positive.
+const STAGED_BLOCKED: &str = "sprawl: commit blocked: the staged changes add the secrets above.
+  Remove them (and rotate any that were real), then `git add` again.
+  A false positive? Put `sprawl:allow` in a comment on its line, list its path,
+  rule or fingerprint under [allow] in .sprawl.toml, or pass --baseline FILE.";
+
+/// Parses a size: bytes, or a number with K, M or G (powers of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, ""),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (bytes, or a number with K, M or G)"))?;
+    let shift = match unit
+        .trim_end_matches(['b', 'B'])
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "" => 0,
+        "K" | "KI" => 10,
+        "M" | "MI" => 20,
+        "G" | "GI" => 30,
+        _ => return Err(format!("{text:?}: unknown unit {unit:?} (use K, M or G)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{text:?} is too large"))
 }
 
 /// Fingerprints from a `--format json` report (or a JSONL one).

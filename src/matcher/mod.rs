@@ -153,7 +153,7 @@ impl Matcher {
                 };
                 if let Some((s, e)) = locs.get(group) {
                     let secret = &region[s..e];
-                    if accept(rule, secret) {
+                    if accept(rule, secret) && !allowed_inline(hay, start + s) {
                         out.push(RawMatch {
                             rule: rule_index as usize,
                             start: start + s,
@@ -218,6 +218,18 @@ impl Matcher {
         }
         out.truncate(merged);
     }
+}
+
+/// The marker that, anywhere on the line where a secret starts, allowlists
+/// it (in a comment, say: `# sprawl:allow test fixture`).
+pub const ALLOW_MARKER: &[u8] = b"sprawl:allow";
+
+/// Whether the line containing `at` carries [`ALLOW_MARKER`]. Runs only on
+/// accepted candidates, never per byte.
+fn allowed_inline(hay: &[u8], at: usize) -> bool {
+    let from = memchr::memrchr(b'\n', &hay[..at]).map_or(0, |i| i + 1);
+    let to = memchr::memchr(b'\n', &hay[at..]).map_or(hay.len(), |i| at + i);
+    memchr::memmem::find(&hay[from..to], ALLOW_MARKER).is_some()
 }
 
 /// The filters every candidate passes: not a placeholder, enough entropy, and
@@ -331,6 +343,16 @@ keywords = ["key"]
         let got = run(&s, hay.as_bytes());
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].1, "p0o9i8u7y6t5r4");
+    }
+
+    #[test]
+    fn inline_marker_allows_its_line_only() {
+        let s = set(TWO);
+        let got = run(
+            &s,
+            b"a = acme_q1w2e3r4t5y6 # sprawl:allow fixture\nb = acme_z9x8c7v6b5n4\n",
+        );
+        assert_eq!(got, vec![("acme.key".into(), "acme_z9x8c7v6b5n4".into())]);
     }
 
     #[test]

@@ -7,4 +7,6 @@
 //! [`crate::diag::Diagnostics`]; the source carries on.
 
 pub mod fs;
+pub mod git;
+pub mod staged;
 pub mod stream;
