@@ -80,9 +80,14 @@ impl Env {
 
     /// Runs sprawl with `args` and `stdin`.
     pub fn run_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        self.run_in(self.root(), args, stdin)
+    }
+
+    /// Runs sprawl with `args` and `stdin` in directory `dir`.
+    pub fn run_in(&self, dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sprawl"))
             .args(args)
-            .current_dir(self.root())
+            .current_dir(dir)
             .stdin(if stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -118,6 +123,17 @@ impl Env {
         args.extend_from_slice(paths);
         self.run(&args)
     }
+}
+
+/// The git command, when this machine has one (tests that need the real git
+/// say so and skip without it).
+pub fn git_cli() -> Option<&'static str> {
+    Command::new("git")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|_| "git")
 }
 
 /// Synthetic credentials, different in each call site by seed.

@@ -3,6 +3,9 @@
 
 mod bad_input;
 mod formats;
+mod git;
+mod gitfix;
 mod harness;
 mod rules;
 mod scan;
+mod staged;
