@@ -5,6 +5,9 @@
 //! (space-separated), `scp` and `roles`, and identities from `email`, `upn`,
 //! `preferred_username` and `azp`. A header `alg: none` is recorded, since
 //! such a token is accepted by misconfigured verifiers without any key.
+//! The kind tells JWT-based families apart: Entra and Google ID tokens by
+//! issuer, SPIFFE JWT-SVIDs by a `spiffe://` subject, UCAN 0.x by the `ucv`
+//! header (its `att` capabilities become scopes).
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -20,17 +23,15 @@ pub fn decode(token: &str) -> Option<Claims> {
     let mut c = Claims {
         issuer: string(&payload, "iss"),
         subject: string(&payload, "sub"),
-        issued_at: time(&payload, "iat"),
+        // The lifetime runs from issue; `nbf` stands in when `iat` is absent.
+        issued_at: time(&payload, "iat").or_else(|| time(&payload, "nbf")),
         expires_at: time(&payload, "exp"),
         ..Claims::default()
     };
-    c.never_expires = payload.get("exp").is_none();
+    // UCAN writes an explicit `"exp": null` for "never expires".
+    c.never_expires = payload.get("exp").is_none_or(Value::is_null);
     c.kind = Some(kind(&header, &payload).to_string());
-    if let Some(scope) = payload.get("scope").and_then(Value::as_str) {
-        c.scopes
-            .extend(scope.split_whitespace().map(str::to_string));
-    }
-    for key in ["scp", "roles", "scopes", "permissions"] {
+    for key in ["scope", "scp", "roles", "scopes", "permissions", "wids"] {
         match payload.get(key) {
             Some(Value::String(s)) => c.scopes.extend(s.split_whitespace().map(str::to_string)),
             Some(Value::Array(items)) => c
@@ -39,24 +40,51 @@ pub fn decode(token: &str) -> Option<Claims> {
             _ => {}
         }
     }
-    c.scopes.dedup();
-    c.account = string(&payload, "tid").or_else(|| string(&payload, "azp"));
+    // UCAN 0.x capabilities: `att: [{"with": resource, "can": ability}]`.
+    if let Some(Value::Array(att)) = payload.get("att") {
+        for cap in att {
+            if let Some(can) = cap.get("can").and_then(Value::as_str) {
+                c.scopes.push(can.to_string());
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    c.scopes.retain(|s| seen.insert(s.clone()));
+    c.account = ["tid", "azp", "client_id", "appid"]
+        .iter()
+        .find_map(|k| string(&payload, k));
     if let Some(alg) = header.get("alg") {
+        c.unsigned = alg.as_str().is_some_and(|a| a.eq_ignore_ascii_case("none"));
         c.extra.insert("alg".into(), alg.clone());
+    }
+    for key in ["typ", "kid", "jku", "x5u", "ucv"] {
+        if let Some(v) = header.get(key) {
+            c.extra.insert(format!("header.{key}"), v.clone());
+        }
     }
     for key in [
         "aud",
         "email",
         "upn",
+        "unique_name",
         "preferred_username",
         "azp",
         "oid",
         "client_id",
         "nbf",
+        "jti",
     ] {
         if let Some(v) = payload.get(key) {
             c.extra.insert(key.into(), v.clone());
         }
+    }
+    if let Some(spiffe) = c
+        .subject
+        .as_deref()
+        .and_then(|s| s.strip_prefix("spiffe://"))
+    {
+        let domain = spiffe.split('/').next().unwrap_or_default();
+        c.extra.insert("trust_domain".into(), domain.into());
     }
     Some(c)
 }

@@ -5,10 +5,20 @@
 //! network call and without trusting signatures: a leaked token is evidence,
 //! not an authority. The audit stage holds these claims against the
 //! lifecycle policy.
+//!
+//! Decoders take hostile bytes: every length and offset is checked, nothing
+//! panics, and a malformed token simply yields fewer claims.
 
 mod aws;
+mod biscuit;
+mod der;
+mod gitlab;
+mod google;
 mod jwt;
+mod macaroon;
+mod pem;
 mod prefix;
+mod sas;
 
 use std::collections::BTreeMap;
 
@@ -41,6 +51,15 @@ pub struct Claims {
     /// The token is a test-mode key or a documented example.
     #[serde(skip)]
     pub test_or_example: bool,
+    /// The fixed lifetime of this kind of token when the token itself does
+    /// not say when it expires (GitHub `ghs_` 1 hour, Google `ya29.` 1 hour).
+    /// The audit bounds the expiry by the earliest time the token was seen.
+    #[serde(skip)]
+    pub lifetime: Option<time::Duration>,
+    /// The token is unsigned (JWT `alg: none`): any verifier that accepts it
+    /// accepts a forgery.
+    #[serde(skip)]
+    pub unsigned: bool,
     /// Further decoded facts (JWT `alg`, `aud`, emails, checksum verdict).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -53,10 +72,72 @@ pub fn decode(rule_id: &str, family: &str, secret: &[u8]) -> Option<Claims> {
     if family == "jwt" || (text.starts_with("eyJ") && text.matches('.').count() == 2) {
         return jwt::decode(text);
     }
-    match family {
+    let decoded = match family {
         "aws" => aws::decode(rule_id, text),
-        _ => prefix::decode(rule_id, family, text),
+        "azure" if sas::is_sas(text) => sas::decode(text),
+        "pypi" => macaroon::decode_pypi(rule_id, text),
+        "macaroon" => macaroon::decode_text(rule_id, text),
+        "biscuit" => biscuit::decode(text),
+        "gitlab" => gitlab::decode(rule_id, text),
+        "google" if text.trim_start().starts_with('{') => google::service_account(text),
+        "private_key" => pem::decode(rule_id, text),
+        _ => None,
+    };
+    decoded.or_else(|| prefix::decode(rule_id, family, text))
+}
+
+impl Claims {
+    /// Empty claims of `kind`.
+    pub fn of_kind(kind: impl Into<String>) -> Claims {
+        Claims {
+            kind: Some(kind.into()),
+            ..Claims::default()
+        }
     }
+
+    /// Records a fixed lifetime, also as a readable `lifetime` extra.
+    fn set_lifetime(&mut self, lifetime: time::Duration) {
+        self.lifetime = Some(lifetime);
+        self.extra
+            .insert("lifetime".into(), human_span(lifetime).into());
+    }
+}
+
+/// "5 years", "200 days", "3 hours": the largest whole unit.
+pub fn human_span(d: time::Duration) -> String {
+    let days = d.whole_days();
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if days >= 365 {
+        plural(days / 365, "year")
+    } else if days >= 1 {
+        plural(days, "day")
+    } else if d.whole_hours() >= 1 {
+        plural(d.whole_hours(), "hour")
+    } else {
+        plural(d.whole_minutes(), "minute")
+    }
+}
+
+/// Parses an RFC 3339 time, or a bare `YYYY-MM-DD` date (midnight UTC).
+pub fn parse_time(s: &str) -> Option<OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t);
+    }
+    let date = time::Date::parse(
+        s.get(..10)?,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    if s.len() == 10 {
+        return Some(date.midnight().assume_utc());
+    }
+    // Azure SAS and others write `2026-09-30T17:42Z` (no seconds).
+    let rest = s.get(10..)?.strip_prefix('T')?.strip_suffix('Z')?;
+    let mut hm = rest.split(':').map(|p| p.parse::<u8>().ok());
+    let (h, m) = (hm.next()??, hm.next()??);
+    let time = time::Time::from_hms(h, m, 0).ok()?;
+    Some(date.with_time(time).assume_utc())
 }
 
 /// Formats a time as RFC 3339 in UTC.
