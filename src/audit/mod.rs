@@ -254,4 +254,71 @@ mod tests {
             "expires 2031-04-02, 5 years after issue; policy max 90 days: reissue with a shorter lifetime"
         );
     }
+
+    #[test]
+    fn fixed_lifetime_expires_from_first_sighting() {
+        let c = Claims {
+            kind: Some("github.server_to_server".into()),
+            lifetime: Some(time::Duration::hours(1)),
+            ..Claims::default()
+        };
+        let p = Policy::default();
+        let seen = |first| Seen {
+            places: 1,
+            first: Some(first),
+        };
+        // Exactly one hour after the first sighting: expired (exp equal to now).
+        let f = flags(
+            "github",
+            Some(&c),
+            &seen(NOW - time::Duration::hours(1)),
+            &p,
+            NOW,
+        );
+        assert_eq!(names(&f), vec!["expired"]);
+        assert_eq!(
+            f[0].detail,
+            "github.server_to_server tokens live at most 1 hour; first seen 2026-11-23T11:00:00Z, so it expired by 2026-11-23T12:00:00Z; remove it anyway"
+        );
+        let just = seen(NOW - time::Duration::hours(1) + time::Duration::seconds(1));
+        assert!(names(&flags("github", Some(&c), &just, &p, NOW)).is_empty());
+        // No time of sighting (a plain file): no verdict.
+        assert!(names(&flags("github", Some(&c), &at(1), &p, NOW)).is_empty());
+    }
+
+    #[test]
+    fn alg_none_is_flagged_and_raises_severity() {
+        let c = Claims {
+            unsigned: true,
+            expires_at: Some(NOW + time::Duration::hours(1)),
+            ..Claims::default()
+        };
+        let f = flags("jwt", Some(&c), &at(1), &Policy::default(), NOW);
+        assert_eq!(names(&f), vec!["alg_none"]);
+        assert_eq!(severity::overall(Severity::High, &f), Severity::Critical);
+    }
+
+    #[test]
+    fn assess_decodes_once_and_uses_the_earliest_timestamp() {
+        use crate::finding::{Location, SourceKind};
+        let tok = b"ghs_abcdefghijklmnopqrstuvwxyz01232LolCm".to_vec();
+        let mut a = Location::new(SourceKind::Git, "a.yml");
+        a.timestamp = Some("2026-11-20T00:00:00Z".into());
+        a.commit = Some("c1".into());
+        let mut b = Location::new(SourceKind::Git, "a.yml");
+        b.timestamp = Some("2026-11-23T11:30:00Z".into());
+        b.commit = Some("c2".into());
+        let mut findings = vec![
+            Finding::new("github.app.installation", "github", tok.clone(), b),
+            Finding::new("github.app.installation", "github", tok, a),
+        ];
+        assess(&mut findings, &Policy::default(), NOW);
+        for f in &findings {
+            assert_eq!(names(&f.lifecycle), vec!["expired"]);
+            assert_eq!(f.severity, Severity::Low);
+            assert!(f.lifecycle[0]
+                .detail
+                .contains("first seen 2026-11-20T00:00:00Z"));
+        }
+    }
 }

@@ -163,4 +163,78 @@ mod tests {
         assert_eq!(c.expires_at, None);
         assert_eq!(c.extra["alg"], "none");
     }
+
+    #[test]
+    fn nbf_identities_and_flavours() {
+        let c = decode(&jwt(
+            r#"{"alg":"RS256","kid":"k1"}"#,
+            r#"{"iss":"https://login.microsoftonline.com/72f9/v2.0","tid":"72f9","nbf":1700000000,"exp":1700003600,"upn":"a@b.example","preferred_username":"alice","azp":"app-1","scp":"User.Read Mail.Send","wids":["62e90394-69f5-4237-9190-012177145e10"]}"#,
+        ))
+        .unwrap();
+        assert_eq!(c.kind.as_deref(), Some("jwt.entra"));
+        assert_eq!(c.issued_at.unwrap().unix_timestamp(), 1700000000);
+        assert_eq!(c.account.as_deref(), Some("72f9"));
+        assert_eq!(c.extra["upn"], "a@b.example");
+        assert_eq!(c.extra["preferred_username"], "alice");
+        assert_eq!(c.extra["azp"], "app-1");
+        assert_eq!(c.extra["header.kid"], "k1");
+        assert_eq!(
+            c.scopes,
+            vec![
+                "User.Read",
+                "Mail.Send",
+                "62e90394-69f5-4237-9190-012177145e10"
+            ]
+        );
+        assert!(!c.unsigned);
+        let svid = decode(&jwt(
+            r#"{"alg":"ES256"}"#,
+            r#"{"sub":"spiffe://prod.acme/ns/x","aud":["a","b"],"exp":1}"#,
+        ))
+        .unwrap();
+        assert_eq!(svid.kind.as_deref(), Some("jwt.svid"));
+        assert_eq!(svid.extra["trust_domain"], "prod.acme");
+        let ucan = decode(&jwt(
+            r#"{"alg":"EdDSA","ucv":"0.9.1"}"#,
+            r#"{"iss":"did:key:a","exp":null,"att":[{"with":"x","can":"crud/read"},{"with":"y","can":"*"}]}"#,
+        ))
+        .unwrap();
+        assert_eq!(ucan.kind.as_deref(), Some("jwt.ucan"));
+        assert!(ucan.never_expires);
+        assert_eq!(ucan.scopes, vec!["crud/read", "*"]);
+        let google = decode(&jwt(
+            r#"{"alg":"RS256"}"#,
+            r#"{"iss":"https://accounts.google.com","email":"a@gmail.com"}"#,
+        ))
+        .unwrap();
+        assert_eq!(google.kind.as_deref(), Some("jwt.google_id"));
+    }
+
+    #[test]
+    fn alg_none_sets_unsigned() {
+        let c = decode(&jwt(r#"{"alg":"None"}"#, r#"{"sub":"x"}"#)).unwrap();
+        assert!(c.unsigned);
+    }
+
+    #[test]
+    fn hostile_input_never_panics() {
+        let big = jwt(
+            r#"{"alg":"HS256"}"#,
+            r#"{"exp":1e300,"iat":-1e300,"nbf":"x","scope":7,"att":[1,{"can":2}]}"#,
+        );
+        let c = decode(&big).unwrap();
+        assert_eq!(c.expires_at, None);
+        for t in [
+            "",
+            ".",
+            "..",
+            "eyJ.eyJ.",
+            "e30.e30",
+            "e30.W10.",
+            "!!!.???.",
+            &big[..big.len() / 2],
+        ] {
+            let _ = decode(t);
+        }
+    }
 }
