@@ -37,9 +37,9 @@ fn hs256(payload: Value) -> String {
     jwt(json!({"alg": "HS256", "typ": "JWT"}), payload)
 }
 
-/// A PyPI token: `pypi-` + base64url of a v2 binary macaroon (location
-/// pypi.org, a UUID identifier, JSON caveats, a 32-byte signature).
-fn pypi(caveats: &[&str]) -> String {
+/// A libmacaroons v2 binary macaroon: location, identifier, first-party
+/// caveats, and an HMAC-SHA256 signature chained over them.
+fn macaroon(location: &str, id: &[u8], caveats: &[&str]) -> Vec<u8> {
     fn field(out: &mut Vec<u8>, ty: u8, data: &[u8]) {
         out.push(ty);
         let mut n = data.len();
@@ -53,19 +53,100 @@ fn pypi(caveats: &[&str]) -> String {
         }
         out.extend_from_slice(data);
     }
+    let hmac = |key: &[u8], data: &[u8]| {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    };
     let mut m = vec![2];
-    field(&mut m, 1, b"pypi.org");
-    field(&mut m, 2, b"5d4c6a0e-9b1f-4c3a-8e2d-7f6b5a4c3d2e");
+    field(&mut m, 1, location.as_bytes());
+    field(&mut m, 2, id);
     m.push(0);
+    let mut sig = hmac(b"root-key", id);
     for c in caveats {
         field(&mut m, 2, c.as_bytes());
         m.push(0);
+        sig = hmac(&sig, c.as_bytes());
     }
     m.push(0);
-    let mut mac = Hmac::<Sha256>::new_from_slice(b"root-key").unwrap();
-    mac.update(&m);
-    field(&mut m, 6, &mac.finalize().into_bytes());
+    field(&mut m, 6, &sig);
+    m
+}
+
+/// A PyPI token: `pypi-` + base64url of a v2 binary macaroon at pypi.org.
+fn pypi(caveats: &[&str]) -> String {
+    let m = macaroon("pypi.org", b"5d4c6a0e-9b1f-4c3a-8e2d-7f6b5a4c3d2e", caveats);
     format!("pypi-{}", URL_SAFE_NO_PAD.encode(m))
+}
+
+/// Protobuf: a length-delimited field and a varint field.
+fn pb_bytes(field: u64, data: &[u8]) -> Vec<u8> {
+    [
+        pb_varint((field << 3) | 2),
+        pb_varint(data.len() as u64),
+        data.to_vec(),
+    ]
+    .concat()
+}
+
+fn pb_uint(field: u64, v: u64) -> Vec<u8> {
+    [pb_varint(field << 3), pb_varint(v)].concat()
+}
+
+fn pb_varint(mut v: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        out.push(if v > 0 { b | 0x80 } else { b });
+        if v == 0 {
+            return out;
+        }
+    }
+}
+
+/// A Biscuit whose authority block holds `user(USER)`, `right(RES, "read")`
+/// and `check if time($t), $t < EXPIRES`.
+fn biscuit(user: &str, res: &str, expires: u64) -> String {
+    let fact = |name: u64, syms: &[u64]| {
+        let terms: Vec<u8> = syms
+            .iter()
+            .flat_map(|s| pb_bytes(2, &pb_uint(3, *s)))
+            .collect();
+        pb_bytes(4, &pb_bytes(1, &[pb_uint(1, name), terms].concat()))
+    };
+    let ops = [
+        pb_bytes(1, &pb_bytes(1, &pb_uint(1, 0))),
+        pb_bytes(1, &pb_bytes(1, &pb_uint(4, expires))),
+    ]
+    .concat();
+    let body = pb_bytes(2, &[pb_uint(1, 5), pb_bytes(2, &pb_uint(1, 0))].concat());
+    let check = pb_bytes(
+        6,
+        &pb_bytes(
+            1,
+            &[pb_bytes(1, &pb_uint(1, 1026)), body, pb_bytes(3, &ops)].concat(),
+        ),
+    );
+    let block = [
+        pb_bytes(1, user.as_bytes()),
+        pb_bytes(1, res.as_bytes()),
+        pb_bytes(1, b"query"),
+        pb_uint(3, 3),
+        fact(10, &[1024]),
+        fact(4, &[1025, 0]),
+        check,
+    ]
+    .concat();
+    let next_key = [pb_uint(1, 0), pb_bytes(2, &[0x5c; 32])].concat();
+    let signed = [
+        pb_bytes(1, &block),
+        pb_bytes(2, &next_key),
+        pb_bytes(3, &[0xa7; 64]),
+    ]
+    .concat();
+    let token = [pb_bytes(2, &signed), pb_bytes(4, &pb_bytes(1, &[0x3e; 32]))].concat();
+    base64::engine::general_purpose::URL_SAFE.encode(token)
 }
 
 /// An AWS access key id whose encoded account id is `account`.
@@ -496,4 +577,42 @@ fn table_and_sarif_show_kind_expiry_severity_and_flags() {
     let f = &doc["findings"][0];
     assert_eq!(f["severity"], "critical");
     assert!(f["claims"]["expires_at"].is_string() && f["lifecycle"].is_array());
+}
+
+#[test]
+fn biscuit_and_lnd_macaroon_claims() {
+    let env = Env::new();
+    let t = now() as u64;
+    let b = biscuit("alice", "ledger/2026", t + 400 * DAY as u64);
+    let lnd: String = macaroon(
+        "lnd",
+        b"\x03node-admin-7f3a91c2",
+        &["time-before 2020-01-01T00:00:00Z"],
+    )
+    .iter()
+    .map(|x| format!("{x:02x}"))
+    .collect();
+    env.write(
+        "ops/.env",
+        format!("BISCUIT_TOKEN={b}\nLND_MACAROON={lnd}\n"),
+    );
+    let run = env.scan(&["."]);
+    let f = one(&run, &b);
+    assert_eq!(f["claims"]["kind"], "biscuit.token");
+    assert_eq!(f["claims"]["subject"], "alice");
+    assert_eq!(
+        f["claims"]["scopes"],
+        json!([r#"user("alice")"#, r#"right("ledger/2026", "read")"#])
+    );
+    assert_eq!(
+        f["claims"]["expires_at"],
+        rfc3339((t + 400 * DAY as u64) as i64)
+    );
+    assert_eq!(f["claims"]["extra"]["sealed"], false);
+    assert_eq!(flags(&f), vec!["long_expiry"]);
+    let m = one(&run, &lnd);
+    assert_eq!(m["claims"]["issuer"], "lnd");
+    assert_eq!(m["claims"]["expires_at"], "2020-01-01T00:00:00Z");
+    assert_eq!(flags(&m), vec!["expired"]);
+    assert_eq!(m["severity"], "low");
 }
