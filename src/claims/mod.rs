@@ -6,6 +6,13 @@
 //! not an authority. The audit stage holds these claims against the
 //! lifecycle policy.
 //!
+//! Decoders by family: `jwt` (JWT, OIDC, Entra, JWT-SVID, UCAN 0.x), `aws`
+//! (key kind, account id), `sas` (Azure SAS parameters), `macaroon` (PyPI
+//! caveats, lnd and other v1/v2 macaroons), `biscuit` (Datalog facts and
+//! time checks), `gitlab` (routable-token ids), `google` (service-account
+//! JSON), `pem` and `der` (private-key type, size, encryption) and `prefix`
+//! (GitHub, Slack, Stripe, Google and npm kinds, lifetimes, checksums).
+//!
 //! Decoders take hostile bytes: every length and offset is checked, nothing
 //! panics, and a malformed token simply yields fewer claims.
 
