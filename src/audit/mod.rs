@@ -166,13 +166,14 @@ pub fn flags(
             );
         }
     }
-    if spread >= policy.sprawl_threshold {
+    let threshold = policy.sprawl_threshold_for(family);
+    if spread >= threshold {
         flag(
             "sprawled",
             Severity::Medium,
             format!(
                 "found in {spread} places (threshold {}): every copy must go when it is rotated",
-                policy.sprawl_threshold
+                threshold
             ),
         );
     }

@@ -160,3 +160,64 @@ fn rfc3339_opt<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok,
         None => s.serialize_none(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every decoder, fed truncations and byte flips of real tokens and
+    /// random bytes, returns without panicking.
+    #[test]
+    fn hostile_bytes_never_panic() {
+        let samples: &[(&str, &str, String)] = &[
+            ("jwt.token", "jwt", "eyJhbGciOiJub25lIn0.eyJleHAiOm51bGwsImF0dCI6W3siY2FuIjoiKiJ9XX0.".into()),
+            ("aws.access_key_id.long_term", "aws", "AKIAZAVB57H55F3T4BKH".into()),
+            ("azure.storage.sas_token", "azure", "sv=2022-11-02&sp=rw&se=2026-01-01T00:00Z&sig=ab%3D".into()),
+            ("pypi.token", "pypi", "pypi-AgEIcHlwaS5vcmcCJDhjNTk0OGUyLTMzODAtNGFkMS05MzZhLTI0NzU3NmE2ODI0NwACEFsxLFsiYWNtZS1zZGsiXV0AAixbMixbIjllZDZmZTBlLTNjN2QtNDMxNC05OTNmLWQyZWUwZTFmNTJmZSJdXQAABiBvstArGWBQmmLDaGQsCaxCHhvbXkJJ7D-VMQS-Rcp65Q".into()),
+            ("macaroon.lnd", "macaroon", "0201036c6e640203abcd0002077469 6d65".replace(' ', "")),
+            ("biscuit.token", "biscuit", biscuit::tests::token(Some(5), false)),
+            ("gitlab.pat.routable", "gitlab", "glpat-AAECAwQFBgcICQoLDA0OD2M6MQpvOjEKdToybjljDg.01.160nlwcj6".into()),
+            ("google.service_account.key", "google", r#"{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----"}"#.into()),
+            ("private_key.pem", "private_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZWQyNTUxOQ\n-----END OPENSSH PRIVATE KEY-----".into()),
+            ("github.pat.classic", "github", "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".into()),
+            ("slack.webhook.incoming", "slack", "https://hooks.slack.com/services/T0000000000/B0/x".into()),
+            ("stripe.secret_key.live", "stripe", "sk_live_abc".into()),
+        ];
+        let mut x: u32 = 0x9e37_79b9;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for (rule, family, token) in samples {
+            assert!(decode(rule, family, token.as_bytes()).is_some(), "{rule}");
+            let bytes = token.as_bytes();
+            for n in 0..bytes.len() {
+                let _ = decode(rule, family, &bytes[..n]);
+                let mut flipped = bytes.to_vec();
+                flipped[n] ^= 1 << (rand() % 8);
+                let _ = decode(rule, family, &flipped);
+            }
+            for len in [0usize, 1, 7, 64, 300] {
+                let noise: Vec<u8> = (0..len).map(|_| rand() as u8).collect();
+                let _ = decode(rule, family, &noise);
+            }
+        }
+    }
+
+    #[test]
+    fn times_parse_in_the_forms_tokens_use() {
+        for (s, want) in [
+            ("2026-09-30T17:42:09Z", Some(1790790129)),
+            ("2026-09-30T17:42Z", Some(1790790120)),
+            ("2026-09-30", Some(1790726400)),
+            ("2026-13-30", None),
+            ("2026-09-30T25:00Z", None),
+            ("", None),
+            ("2026-09-30Tx", None),
+        ] {
+            assert_eq!(parse_time(s).map(|t| t.unix_timestamp()), want, "{s}");
+        }
+    }
+}
