@@ -12,7 +12,8 @@
 //! - [`matcher`] runs one keyword prefilter (SIMD literal search) over the bytes, then
 //!   only the hit rules' regexes on windows around the hits.
 //! - [`rules`] loads the TOML rules embedded from `rules/` and `--rules`.
-//! - [`claims`] decodes what a token says about itself (JWT, AWS, prefixes).
+//! - [`claims`] decodes what a token says about itself (JWT, AWS, SAS,
+//!   macaroons, Biscuit, keys, prefixes).
 //! - [`audit`] holds claims against the lifecycle policy: flags and severity.
 //! - [`allow`] reads a repository's `.sprawl.toml` allowlist.
 //! - [`report`] writes the findings; [`diag`] counts what could not be read.

@@ -90,6 +90,9 @@ impl Policy {
             if let Some(i) = &fp.impact {
                 severity(&format!("family.{fam}.impact"), i)?;
             }
+            if fp.sprawl_threshold == Some(0) {
+                anyhow::bail!("{name}: family.{fam}.sprawl_threshold must be at least 1");
+            }
             merge(self.family.entry(fam).or_default(), fp);
         }
         for (rule, s) in file.severity_overrides {
@@ -109,6 +112,15 @@ impl Policy {
     /// Maximum lifetime in days before `long_expiry`.
     pub fn max_lifetime_days(&self, family: &str) -> u32 {
         self.get(family, |f| f.max_lifetime_days).unwrap_or(90)
+    }
+
+    /// Distinct places at which a token of `family` counts as sprawled: the
+    /// family's own `sprawl_threshold`, else the default one.
+    pub fn sprawl_threshold_for(&self, family: &str) -> usize {
+        self.family
+            .get(family)
+            .and_then(|f| f.sprawl_threshold)
+            .unwrap_or(self.sprawl_threshold)
     }
 
     /// The base severity of a family's tokens.
@@ -171,6 +183,18 @@ mod tests {
         assert_eq!(p.max_lifetime_days("jwt"), 7);
         assert!(p.is_broad("jwt", "admin"));
         assert_eq!(p.severity_override("generic.password"), Some(Severity::Low));
+        p.merge_text("t.toml", "[family.aws]\nsprawl_threshold = 2\n")
+            .unwrap();
+        assert_eq!(p.sprawl_threshold_for("aws"), 2);
+        assert_eq!(p.sprawl_threshold_for("jwt"), 3);
+        let err = p
+            .merge_text("z.toml", "[family.aws]\nsprawl_threshold = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("z.toml") && err.contains("family.aws.sprawl_threshold"),
+            "{err}"
+        );
         let err = p
             .merge_text("bad.toml", "[family.jwt]\nmax_lifetime_days = \"long\"\n")
             .unwrap_err()

@@ -4,7 +4,8 @@
 //! | condition | result |
 //! |---|---|
 //! | `expired` or `test_or_example` | `low`, whatever else holds |
-//! | otherwise | the family's impact (policy), then one step up for `broad_scope`, one for `sprawled`, one for `outlived_offboarding` (at most `critical`) |
+//! | otherwise | the family's impact (policy), then one step up for each of `broad_scope`, `sprawled`, `alg_none` and `outlived_offboarding` (at most `critical`) |
+//! | a `severity_overrides` entry for the rule (policy) | that severity, replacing all of the above |
 //! | liveness `live` | at least `high` |
 //! | liveness `dead` | `low` |
 //!
@@ -21,7 +22,12 @@ pub fn overall(impact: Severity, flags: &[Flag]) -> Severity {
         return Severity::Low;
     }
     let mut s = impact;
-    for raising in ["broad_scope", "sprawled", "outlived_offboarding"] {
+    for raising in [
+        "broad_scope",
+        "sprawled",
+        "alg_none",
+        "outlived_offboarding",
+    ] {
         if has(raising) {
             s = s.raise();
         }
@@ -65,5 +71,33 @@ mod tests {
             overall(Severity::High, &[f("test_or_example")]),
             Severity::Low
         );
+    }
+
+    #[test]
+    fn every_rule_of_the_table() {
+        use Severity::*;
+        // Impact alone, whatever it is; no_expiry and long_expiry do not raise.
+        for s in [Low, Medium, High, Critical] {
+            assert_eq!(overall(s, &[]), s);
+            assert_eq!(overall(s, &[f("no_expiry"), f("long_expiry")]), s);
+            assert_eq!(overall(s, &[f("expired")]), Low);
+            assert_eq!(overall(s, &[f("test_or_example"), f("broad_scope")]), Low);
+        }
+        // Each raising flag is one step.
+        for raising in [
+            "broad_scope",
+            "sprawled",
+            "alg_none",
+            "outlived_offboarding",
+        ] {
+            assert_eq!(overall(Low, &[f(raising)]), Medium, "{raising}");
+            assert_eq!(overall(High, &[f(raising)]), Critical, "{raising}");
+        }
+        assert_eq!(
+            overall(Low, &[f("broad_scope"), f("sprawled"), f("alg_none")]),
+            Critical
+        );
+        // Expired wins over raising flags.
+        assert_eq!(overall(Critical, &[f("sprawled"), f("expired")]), Low);
     }
 }

@@ -5,6 +5,9 @@
 //! (space-separated), `scp` and `roles`, and identities from `email`, `upn`,
 //! `preferred_username` and `azp`. A header `alg: none` is recorded, since
 //! such a token is accepted by misconfigured verifiers without any key.
+//! The kind tells JWT-based families apart: Entra and Google ID tokens by
+//! issuer, SPIFFE JWT-SVIDs by a `spiffe://` subject, UCAN 0.x by the `ucv`
+//! header (its `att` capabilities become scopes).
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -20,17 +23,15 @@ pub fn decode(token: &str) -> Option<Claims> {
     let mut c = Claims {
         issuer: string(&payload, "iss"),
         subject: string(&payload, "sub"),
-        issued_at: time(&payload, "iat"),
+        // The lifetime runs from issue; `nbf` stands in when `iat` is absent.
+        issued_at: time(&payload, "iat").or_else(|| time(&payload, "nbf")),
         expires_at: time(&payload, "exp"),
         ..Claims::default()
     };
-    c.never_expires = payload.get("exp").is_none();
+    // UCAN writes an explicit `"exp": null` for "never expires".
+    c.never_expires = payload.get("exp").is_none_or(Value::is_null);
     c.kind = Some(kind(&header, &payload).to_string());
-    if let Some(scope) = payload.get("scope").and_then(Value::as_str) {
-        c.scopes
-            .extend(scope.split_whitespace().map(str::to_string));
-    }
-    for key in ["scp", "roles", "scopes", "permissions"] {
+    for key in ["scope", "scp", "roles", "scopes", "permissions", "wids"] {
         match payload.get(key) {
             Some(Value::String(s)) => c.scopes.extend(s.split_whitespace().map(str::to_string)),
             Some(Value::Array(items)) => c
@@ -39,24 +40,51 @@ pub fn decode(token: &str) -> Option<Claims> {
             _ => {}
         }
     }
-    c.scopes.dedup();
-    c.account = string(&payload, "tid").or_else(|| string(&payload, "azp"));
+    // UCAN 0.x capabilities: `att: [{"with": resource, "can": ability}]`.
+    if let Some(Value::Array(att)) = payload.get("att") {
+        for cap in att {
+            if let Some(can) = cap.get("can").and_then(Value::as_str) {
+                c.scopes.push(can.to_string());
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    c.scopes.retain(|s| seen.insert(s.clone()));
+    c.account = ["tid", "azp", "client_id", "appid"]
+        .iter()
+        .find_map(|k| string(&payload, k));
     if let Some(alg) = header.get("alg") {
+        c.unsigned = alg.as_str().is_some_and(|a| a.eq_ignore_ascii_case("none"));
         c.extra.insert("alg".into(), alg.clone());
+    }
+    for key in ["typ", "kid", "jku", "x5u", "ucv"] {
+        if let Some(v) = header.get(key) {
+            c.extra.insert(format!("header.{key}"), v.clone());
+        }
     }
     for key in [
         "aud",
         "email",
         "upn",
+        "unique_name",
         "preferred_username",
         "azp",
         "oid",
         "client_id",
         "nbf",
+        "jti",
     ] {
         if let Some(v) = payload.get(key) {
             c.extra.insert(key.into(), v.clone());
         }
+    }
+    if let Some(spiffe) = c
+        .subject
+        .as_deref()
+        .and_then(|s| s.strip_prefix("spiffe://"))
+    {
+        let domain = spiffe.split('/').next().unwrap_or_default();
+        c.extra.insert("trust_domain".into(), domain.into());
     }
     Some(c)
 }
@@ -134,5 +162,79 @@ mod tests {
         assert!(c.never_expires);
         assert_eq!(c.expires_at, None);
         assert_eq!(c.extra["alg"], "none");
+    }
+
+    #[test]
+    fn nbf_identities_and_flavours() {
+        let c = decode(&jwt(
+            r#"{"alg":"RS256","kid":"k1"}"#,
+            r#"{"iss":"https://login.microsoftonline.com/72f9/v2.0","tid":"72f9","nbf":1700000000,"exp":1700003600,"upn":"a@b.example","preferred_username":"alice","azp":"app-1","scp":"User.Read Mail.Send","wids":["62e90394-69f5-4237-9190-012177145e10"]}"#,
+        ))
+        .unwrap();
+        assert_eq!(c.kind.as_deref(), Some("jwt.entra"));
+        assert_eq!(c.issued_at.unwrap().unix_timestamp(), 1700000000);
+        assert_eq!(c.account.as_deref(), Some("72f9"));
+        assert_eq!(c.extra["upn"], "a@b.example");
+        assert_eq!(c.extra["preferred_username"], "alice");
+        assert_eq!(c.extra["azp"], "app-1");
+        assert_eq!(c.extra["header.kid"], "k1");
+        assert_eq!(
+            c.scopes,
+            vec![
+                "User.Read",
+                "Mail.Send",
+                "62e90394-69f5-4237-9190-012177145e10"
+            ]
+        );
+        assert!(!c.unsigned);
+        let svid = decode(&jwt(
+            r#"{"alg":"ES256"}"#,
+            r#"{"sub":"spiffe://prod.acme/ns/x","aud":["a","b"],"exp":1}"#,
+        ))
+        .unwrap();
+        assert_eq!(svid.kind.as_deref(), Some("jwt.svid"));
+        assert_eq!(svid.extra["trust_domain"], "prod.acme");
+        let ucan = decode(&jwt(
+            r#"{"alg":"EdDSA","ucv":"0.9.1"}"#,
+            r#"{"iss":"did:key:a","exp":null,"att":[{"with":"x","can":"crud/read"},{"with":"y","can":"*"}]}"#,
+        ))
+        .unwrap();
+        assert_eq!(ucan.kind.as_deref(), Some("jwt.ucan"));
+        assert!(ucan.never_expires);
+        assert_eq!(ucan.scopes, vec!["crud/read", "*"]);
+        let google = decode(&jwt(
+            r#"{"alg":"RS256"}"#,
+            r#"{"iss":"https://accounts.google.com","email":"a@gmail.com"}"#,
+        ))
+        .unwrap();
+        assert_eq!(google.kind.as_deref(), Some("jwt.google_id"));
+    }
+
+    #[test]
+    fn alg_none_sets_unsigned() {
+        let c = decode(&jwt(r#"{"alg":"None"}"#, r#"{"sub":"x"}"#)).unwrap();
+        assert!(c.unsigned);
+    }
+
+    #[test]
+    fn hostile_input_never_panics() {
+        let big = jwt(
+            r#"{"alg":"HS256"}"#,
+            r#"{"exp":1e300,"iat":-1e300,"nbf":"x","scope":7,"att":[1,{"can":2}]}"#,
+        );
+        let c = decode(&big).unwrap();
+        assert_eq!(c.expires_at, None);
+        for t in [
+            "",
+            ".",
+            "..",
+            "eyJ.eyJ.",
+            "e30.e30",
+            "e30.W10.",
+            "!!!.???.",
+            &big[..big.len() / 2],
+        ] {
+            let _ = decode(t);
+        }
     }
 }

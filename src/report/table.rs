@@ -7,7 +7,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
 use super::ReportContext;
-use crate::claims::rfc3339;
+use crate::claims::{human_span, rfc3339};
 use crate::diag::sanitize;
 use crate::finding::Finding;
 
@@ -39,9 +39,10 @@ pub fn write(findings: &[Finding], ctx: &ReportContext<'_>, w: &mut dyn Write) -
             place += &format!(" {t}");
         }
         let kind = f.claims.as_ref().map_or(String::new(), |c| {
-            let expiry = match (c.expires_at, c.never_expires) {
-                (Some(t), _) => format!("expires {}", rfc3339(t)),
-                (None, true) => "never expires".to_string(),
+            let expiry = match (c.expires_at, c.never_expires, c.lifetime) {
+                (Some(t), _, _) => format!("expires {}", rfc3339(t)),
+                (None, true, _) => "never expires".to_string(),
+                (None, false, Some(l)) => format!("lives {}", human_span(l)),
                 _ => String::new(),
             };
             [c.kind.clone().unwrap_or_default(), expiry]

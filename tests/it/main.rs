@@ -2,6 +2,7 @@
 //! builds real inputs in a tempdir and runs the real `sprawl` binary.
 
 mod bad_input;
+mod claims;
 mod formats;
 mod git;
 mod gitfix;
