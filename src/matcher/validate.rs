@@ -25,6 +25,9 @@ pub enum Validator {
     PrivateKey,
     /// Not all hexadecimal.
     NotHexHash,
+    /// A Google service-account key file: a JSON object with
+    /// `"type": "service_account"` and a PEM `private_key`.
+    ServiceAccountJson,
     /// A URL whose password is not a placeholder.
     UrlPassword,
     /// A bare password that is not trivial, a placeholder or a variable.
@@ -45,6 +48,7 @@ impl Validator {
             "base64" => Validator::Base64,
             "private_key" => Validator::PrivateKey,
             "not_hex_hash" => Validator::NotHexHash,
+            "service_account_json" => Validator::ServiceAccountJson,
             "url_password" => Validator::UrlPassword,
             "password" => Validator::Password,
             "generic_secret" => Validator::GenericSecret,
@@ -65,6 +69,7 @@ impl Validator {
             Validator::Base64 => decode_base64(secret).is_some(),
             Validator::PrivateKey => private_key_ok(secret),
             Validator::NotHexHash => !secret.iter().all(u8::is_ascii_hexdigit),
+            Validator::ServiceAccountJson => service_account_json_ok(secret),
             Validator::UrlPassword => url_password_ok(secret),
             Validator::Password => password_ok(secret),
             Validator::GenericSecret => generic_secret_ok(secret),
@@ -219,6 +224,19 @@ fn generic_secret_ok(secret: &[u8]) -> bool {
     digits >= 2 && letters >= 2 && !identifier_path && password_ok(secret)
 }
 
+/// Parses the key file as JSON: a real key file always parses, and its
+/// private key must be a PEM block with a base64 body.
+fn service_account_json_ok(secret: &[u8]) -> bool {
+    let Ok(serde_json::Value::Object(key)) = serde_json::from_slice(secret) else {
+        return false;
+    };
+    key.get("type").and_then(|t| t.as_str()) == Some("service_account")
+        && key
+            .get("private_key")
+            .and_then(|k| k.as_str())
+            .is_some_and(|pem| private_key_ok(pem.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +253,27 @@ mod tests {
             b"ghp_SYNTHETICtestTOKEN00000000000010Sg58"
         ));
         assert!(!github_checksum_ok(b"ghp_short"));
+    }
+
+    #[test]
+    fn service_account_json_needs_type_and_a_pem_key() {
+        let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj".repeat(4);
+        let key = |kind: &str, pem: &str| {
+            format!(r#"{{"type": "{kind}", "private_key_id": "ab", "private_key": "{pem}"}}"#)
+        };
+        let pem = format!("-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----\\n");
+        assert!(service_account_json_ok(
+            key("service_account", &pem).as_bytes()
+        ));
+        assert!(!service_account_json_ok(
+            key("authorized_user", &pem).as_bytes()
+        ));
+        assert!(!service_account_json_ok(
+            key("service_account", "REDACTED").as_bytes()
+        ));
+        assert!(!service_account_json_ok(
+            b"{\"type\": \"service_account\", trailing"
+        ));
     }
 
     #[test]
