@@ -240,6 +240,16 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     if failing && args.staged {
         eprintln!("{STAGED_BLOCKED}");
     }
+    // An index that could not be read means nothing staged was checked: a
+    // hook must not let that pass as "clean".
+    let unread = [staged::UNSUPPORTED_INDEX, staged::CORRUPT_INDEX];
+    if args.staged
+        && unread
+            .iter()
+            .any(|k| result.summary.errors.contains_key(*k))
+    {
+        return Ok(EXIT_USAGE);
+    }
     Ok(if failing { EXIT_FINDINGS } else { 0 })
 }
 

@@ -567,7 +567,7 @@ pub fn scan_repo(ctx: &Context<'_>, path: &Path, opts: &GitOptions) -> Vec<Findi
 /// and re-hashing every object with collision-detecting SHA-1 on read cost a
 /// quarter of the scan: a corrupt object still fails to inflate and is
 /// reported.
-fn tune_libgit2() {
+pub fn tune_libgit2() {
     git2::opts::enable_caching(false);
     git2::opts::strict_hash_verification(false);
 }

@@ -8,5 +8,6 @@
 
 pub mod fs;
 pub mod git;
+pub mod index;
 pub mod staged;
 pub mod stream;

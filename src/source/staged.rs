@@ -1,22 +1,27 @@
 //! The staged source: only the lines a commit would add (pre-commit).
 //!
-//! Diffs the index against HEAD (or against the empty tree before the first
-//! commit) with renames detected, so a moved file adds nothing. The added
-//! lines of each file are laid out at their own line numbers in a buffer
-//! whose other lines are empty, and that buffer is scanned: line numbers are
-//! those of the staged file, and text that was already committed is never
-//! seen. The work tree is never read.
+//! Compares the index with HEAD (or the empty tree before the first commit).
+//! The index is read by [`super::index`], which skips every directory its
+//! cache tree proves unchanged, so a small change in a repository of 100k
+//! files costs a few tree reads. Renames are detected (an exact move adds
+//! nothing; a moved and edited file is diffed against where it came from).
+//! The added lines of each file are laid out at their own line numbers in a
+//! buffer whose other lines are empty, and that buffer is scanned: line
+//! numbers are those of the staged file, and text that was already committed
+//! is never seen. The work tree is never read.
 
-use std::path::Path;
-
-use git2::{Delta, DiffFindOptions, DiffOptions, Patch, Repository};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use super::fs::Context;
+use super::index::{self, Change, IndexError, IndexFile};
 use super::stream::{Sniff, Streamer};
 use crate::finding::{Finding, Location, SourceKind};
+use git2::{Oid, Repository};
 
 /// Scans what is staged in `repo`.
 pub fn scan_index(ctx: &Context<'_>, repo: &Repository) -> Vec<Finding> {
+    super::git::tune_libgit2();
     let name = repo
         .workdir()
         .unwrap_or_else(|| repo.path())
@@ -34,103 +39,183 @@ pub fn scan_index(ctx: &Context<'_>, repo: &Repository) -> Vec<Finding> {
         // No commit yet: everything staged is added.
         Err(_) => None,
     };
-    let mut opts = DiffOptions::new();
-    opts.context_lines(0).ignore_submodules(true);
-    let mut diff = match repo.diff_tree_to_index(head.as_ref(), None, Some(&mut opts)) {
+    let index_path = index_file(repo);
+    let data = match std::fs::read(&index_path) {
         Ok(d) => d,
+        // No index yet: nothing is staged.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
         Err(e) => {
-            ctx.diag.report(
-                "unreadable repository",
-                format!("{name}: index"),
-                e.message(),
-            );
+            ctx.diag.report("unreadable", index_path.display(), e);
             return Vec::new();
         }
     };
-    if let Err(e) = diff.find_similar(Some(DiffFindOptions::new().renames(true))) {
-        ctx.diag.report(
-            "unreadable repository",
-            format!("{name}: rename detection"),
-            e.message(),
-        );
+    let index = match IndexFile::parse(data) {
+        Ok(ix) => ix,
+        Err(e @ IndexError::Unsupported(_)) => {
+            ctx.diag.report(
+                UNSUPPORTED_INDEX,
+                index_path.display(),
+                format!("{e}, which sprawl cannot read yet; nothing was scanned (`git update-index --no-split-index` turns it off)"),
+            );
+            return Vec::new();
+        }
+        Err(e) => {
+            ctx.diag.report(CORRUPT_INDEX, index_path.display(), e);
+            return Vec::new();
+        }
+    };
+    match index::staged_changes(repo, &index, head.as_ref().map(|t| t.id())) {
+        Ok(staged) => scan_changes(ctx, repo, &name, staged),
+        Err(e) => {
+            ctx.diag
+                .report("corrupt git object", format!("{name}: HEAD"), e.message());
+            Vec::new()
+        }
     }
+}
+
+/// The error kind of an index that could not be read at all: the command
+/// exits 2, since nothing staged was checked.
+pub const UNSUPPORTED_INDEX: &str = "unsupported index";
+/// The error kind of a malformed index file.
+pub const CORRUPT_INDEX: &str = "corrupt index";
+
+/// The index file git uses: `$GIT_INDEX_FILE` when set (as during
+/// `git commit PATH...`, relative to the current directory), else
+/// `.git/index`.
+fn index_file(repo: &Repository) -> PathBuf {
+    match std::env::var_os("GIT_INDEX_FILE") {
+        Some(p) if !p.is_empty() => {
+            let p = PathBuf::from(p);
+            std::env::current_dir().map_or(p.clone(), |cwd| cwd.join(&p))
+        }
+        _ => repo.path().join("index"),
+    }
+}
+
+/// At most this many (added, deleted) pairs are compared for renames, as
+/// git's `diff.renameLimit` bounds its own search.
+const RENAME_PAIRS: usize = 1000;
+
+fn scan_changes(
+    ctx: &Context<'_>,
+    repo: &Repository,
+    name: &str,
+    staged: index::Staged,
+) -> Vec<Finding> {
+    let deleted: HashSet<Oid> = staged.deleted.iter().copied().collect();
     let mut out = Vec::new();
     let mut streamer = Streamer::default();
     let mut added = Vec::new();
-    for i in 0..diff.deltas().len() {
-        let Some(delta) = diff.get_delta(i) else {
-            continue;
-        };
-        if matches!(
-            delta.status(),
-            Delta::Deleted | Delta::Unmodified | Delta::Ignored | Delta::Untracked
-        ) {
-            continue;
-        }
-        let path = delta
-            .new_file()
-            .path()
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default();
+    let mut pairs = 0usize;
+    for change in staged.changes {
+        let Change { path, new, mut old } = change;
         let input = format!("{name}: staged {path}");
-        let patch = match Patch::from_diff(&diff, i) {
-            Ok(Some(p)) => p,
-            Ok(None) => continue,
+        if old.is_none() && deleted.contains(&new) {
+            continue; // moved, unchanged
+        }
+        let new_blob = match repo.find_blob(new) {
+            Ok(b) => b,
             Err(e) => {
                 ctx.diag.report("corrupt git object", &input, e.message());
                 continue;
             }
         };
-        if patch.delta().flags().is_binary() {
+        if old.is_none() && !staged.deleted.is_empty() && pairs < RENAME_PAIRS {
+            old = staged.deleted.iter().copied().find(|&d| {
+                pairs += 1;
+                pairs <= RENAME_PAIRS
+                    && repo
+                        .find_blob(d)
+                        .is_ok_and(|b| similar(b.content(), new_blob.content()))
+            });
+        }
+        let location = Location::new(SourceKind::Staged, path);
+        let Some(old) = old else {
+            // A new file: every line is added.
+            ctx.scan_reader(
+                &mut streamer,
+                new_blob.content(),
+                Sniff::Text,
+                &location,
+                &input,
+                &mut out,
+            );
+            continue;
+        };
+        let old_blob = match repo.find_blob(old) {
+            Ok(b) => b,
+            Err(e) => {
+                ctx.diag.report("corrupt git object", &input, e.message());
+                continue;
+            }
+        };
+        if memchr::memchr(0, &new_blob.content()[..new_blob.size().min(8000)]).is_some() {
             ctx.diag.note("binary file skipped");
             continue;
         }
-        if let Err(e) = added_lines(&patch, &mut added) {
-            ctx.diag.report("corrupt git object", &input, e.message());
-            continue;
+        added_between(old_blob.content(), new_blob.content(), &mut added);
+        if !added.is_empty() {
+            ctx.scan_reader(
+                &mut streamer,
+                added.as_slice(),
+                Sniff::Off,
+                &location,
+                &input,
+                &mut out,
+            );
         }
-        if added.is_empty() {
-            continue;
-        }
-        let location = Location::new(SourceKind::Staged, path);
-        ctx.scan_reader(
-            &mut streamer,
-            added.as_slice(),
-            Sniff::Off,
-            &location,
-            &input,
-            &mut out,
-        );
     }
     out
 }
 
-/// Writes the added lines of `patch` into `buf` at their new line numbers,
-/// every other line left empty.
-fn added_lines(patch: &Patch<'_>, buf: &mut Vec<u8>) -> Result<(), git2::Error> {
+/// Lays out the lines of `new` that a line diff against `old` shows as
+/// added, at their own line numbers. Computed here rather than with
+/// libgit2's blob patch, which loads the whole index to look up
+/// `.gitattributes` for every file.
+fn added_between(old: &[u8], new: &[u8], buf: &mut Vec<u8>) {
     buf.clear();
-    let mut next_line = 1u32;
-    for hunk in 0..patch.num_hunks() {
-        for l in 0..patch.num_lines_in_hunk(hunk)? {
-            let line = patch.line_in_hunk(hunk, l)?;
-            if line.origin() != '+' {
-                continue;
+    let diff = similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .timeout(std::time::Duration::from_millis(200))
+        .diff_lines(old, new);
+    let lines = diff.new_slices();
+    let mut next = 0usize; // index of the next line `buf` would hold
+    for op in diff.ops() {
+        let range = match *op {
+            similar::DiffOp::Insert {
+                new_index, new_len, ..
             }
-            let Some(n) = line.new_lineno() else {
-                continue;
-            };
-            if n < next_line {
-                continue;
-            }
-            buf.resize(buf.len() + (n - next_line) as usize, b'\n');
-            buf.extend_from_slice(line.content());
-            if !line.content().ends_with(b"\n") {
+            | similar::DiffOp::Replace {
+                new_index, new_len, ..
+            } => new_index..new_index + new_len,
+            _ => continue,
+        };
+        buf.resize(buf.len() + (range.start - next), b'\n');
+        for line in &lines[range.clone()] {
+            buf.extend_from_slice(line);
+            if !line.ends_with(b"\n") {
                 buf.push(b'\n');
             }
-            next_line = n + 1;
         }
+        next = range.end;
     }
-    Ok(())
+}
+
+/// Whether `new` is an edited copy of `old`: sizes within a factor of two and
+/// at least half of its lines found in `old` (git's default rename score).
+fn similar(old: &[u8], new: &[u8]) -> bool {
+    let (a, b) = (old.len().max(1), new.len().max(1));
+    if a > 2 * b || b > 2 * a {
+        return false;
+    }
+    let lines: HashSet<&[u8]> = old.split(|&c| c == b'\n').collect();
+    let total = new.split(|&c| c == b'\n').count();
+    let shared = new
+        .split(|&c| c == b'\n')
+        .filter(|l| lines.contains(l))
+        .count();
+    shared * 2 >= total
 }
 
 /// Finds the repository that contains `dir`, as git does for `git commit`.
