@@ -140,10 +140,19 @@ impl IndexFile {
                     let mut at = body.start;
                     index.cache_node(&data, &mut at, body.end, 0)?;
                 }
+                b"link" => {
+                    return Err(IndexError::Unsupported(
+                        "a split index (`git update-index --no-split-index` turns it off)".into(),
+                    ))
+                }
+                b"sdir" => return Err(IndexError::Unsupported(
+                    "a sparse index (`git sparse-checkout init --no-sparse-index` turns it off)"
+                        .into(),
+                )),
                 // A lowercase first letter marks an extension a reader must understand.
                 _ if sig[0].is_ascii_lowercase() => {
                     return Err(IndexError::Unsupported(format!(
-                        "the {:?} extension",
+                        "the required extension {:?}",
                         String::from_utf8_lossy(sig)
                     )))
                 }

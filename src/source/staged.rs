@@ -55,7 +55,7 @@ pub fn scan_index(ctx: &Context<'_>, repo: &Repository) -> Vec<Finding> {
             ctx.diag.report(
                 UNSUPPORTED_INDEX,
                 index_path.display(),
-                format!("{e}, which sprawl cannot read yet; nothing was scanned (`git update-index --no-split-index` turns it off)"),
+                format!("{e}; sprawl cannot read that yet, so nothing staged was checked"),
             );
             return Vec::new();
         }
