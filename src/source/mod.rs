@@ -9,5 +9,6 @@
 pub mod fs;
 pub mod git;
 pub mod index;
+pub mod packidx;
 pub mod staged;
 pub mod stream;
