@@ -570,14 +570,25 @@ fn new_blobs(
     (walk.jobs, walk.submodules)
 }
 
-/// Process-wide libgit2 settings for a read-once scan. Each object is read
-/// once, so libgit2's object cache only costs memory (up to 256 MB of trees),
-/// and re-hashing every object with collision-detecting SHA-1 on read cost a
-/// quarter of the scan: a corrupt object still fails to inflate and is
-/// reported.
+/// Process-wide libgit2 settings for a read-once scan, applied once. Each
+/// object is read once, so libgit2's object cache only costs memory (up to
+/// 256 MB of trees), and re-hashing every object with collision-detecting
+/// SHA-1 on read cost a quarter of the scan: a corrupt object still fails to
+/// inflate and is reported. Pack windows are bounded, since every worker's
+/// handle maps the packs anew and a large pack would otherwise be resident
+/// once per worker.
 pub fn tune_libgit2() {
-    git2::opts::enable_caching(false);
-    git2::opts::strict_hash_verification(false);
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        git2::opts::enable_caching(false);
+        git2::opts::strict_hash_verification(false);
+        // SAFETY: called once, before any repository is opened by this
+        // process's scan, so no other thread reads these settings meanwhile.
+        unsafe {
+            let _ = git2::opts::set_mwindow_size(32 << 20);
+            let _ = git2::opts::set_mwindow_mapped_limit(256 << 20);
+        }
+    });
 }
 
 /// How a repository is named in output: its work directory's (or bare
