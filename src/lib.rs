@@ -4,11 +4,13 @@
 //!
 //! ```text
 //! source ──Blob/Read──▶ matcher ──RawMatch──▶ (Finding) ──▶ claims ──Claims──▶ audit ──▶ report
-//!  fs, stdin, .gz        keywords → regex       finding.rs     offline decode     flags,     table, json,
+//!  fs, stdin, .gz,       keywords → regex       finding.rs     offline decode     flags,     table, json,
+//!  git history, staged
 //!                        → validators                                              severity   jsonl, sarif
 //! ```
 //!
-//! - [`source`] enumerates inputs and streams them in overlapping chunks.
+//! - [`source`] enumerates inputs (files, stdin, git history, the index) and
+//!   streams them in overlapping chunks.
 //! - [`matcher`] runs one keyword prefilter (SIMD literal search) over the bytes, then
 //!   only the hit rules' regexes on windows around the hits.
 //! - [`rules`] loads the TOML rules embedded from `rules/` and `--rules`.

@@ -12,3 +12,9 @@ pub mod index;
 pub mod packidx;
 pub mod staged;
 pub mod stream;
+
+// The git sources in a line each:
+// - `git`: every blob reachable from any ref, once, with the commit that
+//   introduced it; `packidx` gives pack order for reading them.
+// - `staged`: the lines the index adds against HEAD; `index` reads the index
+//   file and its cache tree.
