@@ -5,8 +5,7 @@
 //! ```text
 //! source ──Blob/Read──▶ matcher ──RawMatch──▶ (Finding) ──▶ claims ──Claims──▶ audit ──▶ report
 //!  fs, stdin, .gz,       keywords → regex       finding.rs     offline decode     flags,     table, json,
-//!  git history, staged
-//!                        → validators                                              severity   jsonl, sarif
+//!  git history, staged   → validators                                              severity   jsonl, sarif
 //! ```
 //!
 //! - [`source`] enumerates inputs (files, stdin, git history, the index) and
