@@ -193,6 +193,19 @@ fn bare_clones_are_scanned_from_their_object_database() {
     let run = scan_git(&env, "bare.git", &[]);
     assert_eq!(run.code, 1, "{run}");
     assert_eq!(only(&run, &secret)["commit"], c.to_string(), "{run}");
+
+    let Some(git) = crate::harness::git_cli() else {
+        eprintln!("skipped the mirror clone: no git command");
+        return;
+    };
+    let status = std::process::Command::new(git)
+        .args(["clone", "-q", "--mirror", &url, "mirror.git"])
+        .current_dir(env.root())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = scan_git(&env, "mirror.git", &[]);
+    assert_eq!(only(&run, &secret)["commit"], c.to_string(), "{run}");
 }
 
 #[test]
