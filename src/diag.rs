@@ -36,42 +36,28 @@ impl Diagnostics {
 
     /// An input that could not be read, or only in part: printed and counted.
     pub fn report(&self, kind: &'static str, input: impl Display, reason: impl Display) {
-        *self
-            .counts
-            .lock()
-            .expect("diag lock")
-            .entry(kind)
-            .or_default() += 1;
-        if !self.quiet {
-            let line = format!("sprawl: {}: {}", input, reason);
-            let _ = writeln!(std::io::stderr().lock(), "{}", sanitize(&line));
-        }
+        bump(&self.counts, kind);
+        self.print(input, reason);
     }
 
     /// An input skipped on purpose that a person should hear about (a blob
     /// over the size limit, a submodule, a shallow clone): printed and
     /// counted among the skips, not the errors.
     pub fn skip(&self, kind: &'static str, input: impl Display, reason: impl Display) {
-        *self
-            .skipped
-            .lock()
-            .expect("diag lock")
-            .entry(kind)
-            .or_default() += 1;
-        if !self.quiet {
-            let line = format!("sprawl: {}: {}", input, reason);
-            let _ = writeln!(std::io::stderr().lock(), "{}", sanitize(&line));
-        }
+        bump(&self.skipped, kind);
+        self.print(input, reason);
     }
 
     /// An input skipped on purpose (binary file, FIFO): counted, not printed.
     pub fn note(&self, kind: &'static str) {
-        *self
-            .skipped
-            .lock()
-            .expect("diag lock")
-            .entry(kind)
-            .or_default() += 1;
+        bump(&self.skipped, kind);
+    }
+
+    fn print(&self, input: impl Display, reason: impl Display) {
+        if !self.quiet {
+            let line = format!("sprawl: {input}: {reason}");
+            let _ = writeln!(std::io::stderr().lock(), "{}", sanitize(&line));
+        }
     }
 
     /// Errors by kind.
@@ -88,6 +74,10 @@ impl Diagnostics {
     pub fn error_count(&self) -> u64 {
         self.counts.lock().expect("diag lock").values().sum()
     }
+}
+
+fn bump(counts: &Mutex<BTreeMap<&'static str, u64>>, kind: &'static str) {
+    *counts.lock().expect("diag lock").entry(kind).or_default() += 1;
 }
 
 /// Escapes control and bidirectional-override characters so that hostile
