@@ -20,6 +20,7 @@ use crate::finding::{Finding, Fingerprint};
 use crate::matcher::Matcher;
 use crate::rules::RuleSet;
 use crate::source::fs::{self, Context, Counters, WalkOptions};
+use crate::source::slack;
 
 /// Rules plus their prefilter, built on first use.
 pub struct Engine {
@@ -58,6 +59,10 @@ pub struct ScanConfig {
     pub now: OffsetDateTime,
     /// Fingerprints to leave out.
     pub baseline: HashSet<Fingerprint>,
+    /// Slack workspace exports (`--slack`).
+    pub slack: Vec<PathBuf>,
+    /// Jira exports (`--jira`).
+    pub jira: Vec<PathBuf>,
 }
 
 impl ScanConfig {
@@ -73,6 +78,8 @@ impl ScanConfig {
             policy: Policy::default(),
             now: OffsetDateTime::now_utc(),
             baseline: HashSet::new(),
+            slack: Vec::new(),
+            jira: Vec::new(),
         }
     }
 }
@@ -155,6 +162,11 @@ pub fn run(engine: &Engine, config: &ScanConfig, diag: &Diagnostics) -> ScanResu
         progress: progress.as_ref(),
     };
     let mut findings = fs::scan_paths(&ctx, &config.paths, &config.walk);
+    findings.extend(slack::scan_exports(
+        &ctx,
+        &config.slack,
+        config.walk.threads,
+    ));
     if let Some(p) = &progress {
         p.finish_and_clear();
     }

@@ -26,6 +26,18 @@ pub struct ScanArgs {
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
 
+    /// A Slack workspace export to scan: the .zip or its unpacked directory (repeatable).
+    ///
+    /// Messages, edits, blocks, attachments, file previews and thread
+    /// replies are scanned; findings carry channel, user, email and time.
+    #[arg(long = "slack", value_name = "PATH")]
+    slack: Vec<PathBuf>,
+
+    /// A Jira export to scan (repeatable): REST search JSON (a file or a
+    /// directory of pages), the Cloud CSV export, or the XML/RSS export.
+    #[arg(long = "jira", value_name = "PATH")]
+    jira: Vec<PathBuf>,
+
     /// Output format [default: table on a terminal, jsonl otherwise].
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
@@ -114,10 +126,10 @@ impl FailOn {
 
 pub fn run(args: ScanArgs) -> Result<u8> {
     let mut paths = args.paths.clone();
-    if paths.is_empty() {
+    if paths.is_empty() && args.slack.is_empty() && args.jira.is_empty() {
         paths.push(PathBuf::from("."));
     }
-    for p in &paths {
+    for p in paths.iter().chain(&args.slack).chain(&args.jira) {
         if p.as_os_str() != "-" {
             if let Err(e) = std::fs::metadata(p) {
                 eprintln!(
@@ -136,6 +148,8 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     }
     let rules = RuleSet::load(&args.rules)?;
     let mut config = ScanConfig::new(paths);
+    config.slack = args.slack.clone();
+    config.jira = args.jira.clone();
     if let Some(n) = args.threads {
         if n == 0 {
             bail!("--threads must be at least 1");

@@ -66,6 +66,19 @@ impl Context<'_> {
         input: &str,
         out: &mut Vec<Finding>,
     ) {
+        let hits = self.hits(streamer, reader, sniff, input);
+        self.findings(hits, location, out);
+    }
+
+    /// Streams `reader` and returns its hits, counting it as one input and
+    /// naming `input` in any error; hits made before an error are kept.
+    pub fn hits<R: Read>(
+        &self,
+        streamer: &mut Streamer,
+        reader: R,
+        sniff: Sniff,
+        input: &str,
+    ) -> Vec<Hit> {
         let mut hits = Vec::new();
         let result = streamer.scan_reader(
             &self.engine.rules,
@@ -74,7 +87,6 @@ impl Context<'_> {
             sniff,
             &mut hits,
         );
-        self.findings(hits, location, out);
         match result {
             Ok(Outcome::Scanned(n)) => self.count(n),
             Ok(Outcome::Binary) => self.diag.note("binary file skipped"),
@@ -94,6 +106,7 @@ impl Context<'_> {
                 );
             }
         }
+        hits
     }
 
     fn count(&self, bytes: u64) {
@@ -107,12 +120,18 @@ impl Context<'_> {
     /// Turns hits into findings at `location`.
     pub fn findings(&self, hits: Vec<Hit>, location: &Location, out: &mut Vec<Finding>) {
         for hit in hits {
-            let rule = &self.engine.rules.rules()[hit.rule];
             let mut loc = location.clone();
             loc.line = hit.line;
             loc.column = hit.column;
-            out.push(Finding::new(rule.id(), &rule.spec.family, hit.secret, loc));
+            self.finding(hit, loc, out);
         }
+    }
+
+    /// Turns one hit into a finding at `loc`, whose line and column the
+    /// caller has set.
+    pub fn finding(&self, hit: Hit, loc: Location, out: &mut Vec<Finding>) {
+        let rule = &self.engine.rules.rules()[hit.rule];
+        out.push(Finding::new(rule.id(), &rule.spec.family, hit.secret, loc));
     }
 }
 
@@ -272,6 +291,9 @@ pub fn scan_file(
         let gz =
             flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(64 << 10, file));
         ctx.scan_reader(streamer, gz, sniff(opts), &loc, &input, out);
+    } else if super::archive::is_zip(path) {
+        drop(file);
+        super::archive::scan_zip_file(ctx, streamer, path, rel, sniff(opts), out);
     } else {
         ctx.scan_reader(streamer, file, sniff(opts), &loc, &input, out);
     }

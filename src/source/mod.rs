@@ -6,5 +6,8 @@
 //! commit, channel, ticket). Problems with single inputs go to
 //! [`crate::diag::Diagnostics`]; the source carries on.
 
+pub mod archive;
 pub mod fs;
+pub mod slack;
 pub mod stream;
+pub mod text;

@@ -6,3 +6,4 @@ mod formats;
 mod harness;
 mod rules;
 mod scan;
+mod slack;
