@@ -20,7 +20,7 @@ use crate::finding::{Finding, Fingerprint};
 use crate::matcher::Matcher;
 use crate::rules::RuleSet;
 use crate::source::fs::{self, Context, Counters, WalkOptions};
-use crate::source::slack;
+use crate::source::{jira, slack};
 
 /// Rules plus their prefilter, built on first use.
 pub struct Engine {
@@ -167,6 +167,7 @@ pub fn run(engine: &Engine, config: &ScanConfig, diag: &Diagnostics) -> ScanResu
         &config.slack,
         config.walk.threads,
     ));
+    findings.extend(jira::scan_exports(&ctx, &config.jira));
     if let Some(p) = &progress {
         p.finish_and_clear();
     }

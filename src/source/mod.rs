@@ -8,6 +8,7 @@
 
 pub mod archive;
 pub mod fs;
+pub mod jira;
 pub mod slack;
 pub mod stream;
 pub mod text;

@@ -280,7 +280,7 @@ fn open_reader(store: &Store) -> io::Result<Reader> {
 }
 
 /// Files below `root`, as `/`-separated relative paths (index 0 for all).
-fn list_dir(ctx: &Context<'_>, root: &Path) -> Vec<(usize, String)> {
+pub(crate) fn list_dir(ctx: &Context<'_>, root: &Path) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {

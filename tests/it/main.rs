@@ -4,6 +4,7 @@
 mod bad_input;
 mod formats;
 mod harness;
+mod jira;
 mod rules;
 mod scan;
 mod slack;
