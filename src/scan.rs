@@ -26,6 +26,9 @@ use crate::source::{jira, slack};
 pub struct Engine {
     /// The rules.
     pub rules: RuleSet,
+    /// Search base64, percent-encoded and JSON-escaped runs too
+    /// ([`crate::source::decode`]); on by default.
+    pub decode: bool,
     matcher: OnceLock<Matcher>,
 }
 
@@ -34,6 +37,7 @@ impl Engine {
     pub fn new(rules: RuleSet) -> Engine {
         Engine {
             rules,
+            decode: true,
             matcher: OnceLock::new(),
         }
     }

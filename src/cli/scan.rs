@@ -88,6 +88,14 @@ pub struct ScanArgs {
     #[arg(long, conflicts_with = "store")]
     no_store: bool,
 
+    /// Do not decode base64, percent-encoded and JSON-escaped text to look
+    /// for secrets inside it.
+    ///
+    /// By default such runs are decoded (up to 3 layers deep) and scanned;
+    /// a secret found so has `decoded` set to the chain, e.g. ["base64"].
+    #[arg(long)]
+    no_decode: bool,
+
     /// No progress bar and no summary line on stderr.
     #[arg(short = 'q', long)]
     quiet: bool,
@@ -180,7 +188,8 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
 
-    let engine = Engine::new(rules);
+    let mut engine = Engine::new(rules);
+    engine.decode = !args.no_decode;
     let diag = Diagnostics::new();
     let result = scan::run(&engine, &config, &diag);
     let ctx = ReportContext {

@@ -80,6 +80,7 @@ impl Context<'_> {
         input: &str,
     ) -> Vec<Hit> {
         let mut hits = Vec::new();
+        streamer.set_decode(self.engine.decode);
         let result = streamer.scan_reader(
             &self.engine.rules,
             self.engine.matcher(),
@@ -131,6 +132,8 @@ impl Context<'_> {
     /// caller has set.
     pub fn finding(&self, hit: Hit, loc: Location, out: &mut Vec<Finding>) {
         let rule = &self.engine.rules.rules()[hit.rule];
+        let mut loc = loc;
+        loc.decoded = hit.decoded.iter().map(|d| d.to_string()).collect();
         out.push(Finding::new(rule.id(), &rule.spec.family, hit.secret, loc));
     }
 }

@@ -7,6 +7,7 @@
 //! [`crate::diag::Diagnostics`]; the source carries on.
 
 pub mod archive;
+pub mod decode;
 pub mod fs;
 pub mod jira;
 pub mod slack;

@@ -2,9 +2,11 @@
 //! builds real inputs in a tempdir and runs the real `sprawl` binary.
 
 mod bad_input;
+mod decode;
 mod formats;
 mod harness;
 mod jira;
+mod logs;
 mod rules;
 mod scan;
 mod slack;
