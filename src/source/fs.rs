@@ -79,6 +79,19 @@ impl Context<'_> {
         sniff: Sniff,
         input: &str,
     ) -> Vec<Hit> {
+        self.hits_of(streamer, reader, sniff, input, None)
+    }
+
+    /// [`Context::hits`] for text extracted from an input of `size` bytes
+    /// (an export file's messages): the input counts with its own size.
+    pub fn hits_of<R: Read>(
+        &self,
+        streamer: &mut Streamer,
+        reader: R,
+        sniff: Sniff,
+        input: &str,
+        size: Option<u64>,
+    ) -> Vec<Hit> {
         let mut hits = Vec::new();
         streamer.set_decode(self.engine.decode);
         let result = streamer.scan_reader(
@@ -89,10 +102,10 @@ impl Context<'_> {
             &mut hits,
         );
         match result {
-            Ok(Outcome::Scanned(n)) => self.count(n),
+            Ok(Outcome::Scanned(n)) => self.count(size.unwrap_or(n)),
             Ok(Outcome::Binary) => self.diag.note("binary file skipped"),
             Err(PartialRead { scanned, error }) => {
-                self.count(scanned);
+                self.count(size.unwrap_or(scanned));
                 let kind = if error.kind() == std::io::ErrorKind::InvalidData
                     || error.kind() == std::io::ErrorKind::InvalidInput
                 {

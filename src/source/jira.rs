@@ -148,7 +148,7 @@ fn scan_file(
         Shape::Xml => collect_xml(ctx, &raw, &input, &mut c),
     }
     let base = Location::new(SourceKind::Jira, rel);
-    for (i, hit) in c.batch.scan(ctx, streamer, &input) {
+    for (i, hit) in c.batch.scan(ctx, streamer, &input, raw.len() as u64) {
         let r = &c.records[i];
         let mut loc = base.clone();
         loc.ticket = r.ticket.clone();

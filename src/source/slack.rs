@@ -413,7 +413,7 @@ impl Day<'_> {
                 ),
             );
         }
-        for (record, hit) in batch.scan(ctx, streamer, self.input) {
+        for (record, hit) in batch.scan(ctx, streamer, self.input, self.raw.len() as u64) {
             let p = &posted[record];
             let mut loc = self.loc.clone();
             loc.channel = Some(self.channel.clone());

@@ -68,18 +68,17 @@ impl TextBatch {
         self.buf.is_empty()
     }
 
-    /// Scans the batch as one input named `input` and returns each hit with
-    /// its record, one per (record, rule, secret), in text order.
+    /// Scans the batch as the text of one input named `input`, `size` bytes
+    /// long (counted in the summary), and returns each hit with its record,
+    /// one per (record, rule, secret), in text order.
     pub fn scan(
         &self,
         ctx: &Context<'_>,
         streamer: &mut Streamer,
         input: &str,
+        size: u64,
     ) -> Vec<(usize, Hit)> {
-        if self.buf.is_empty() {
-            return Vec::new();
-        }
-        let hits = ctx.hits(streamer, &self.buf[..], Sniff::Off, input);
+        let hits = ctx.hits_of(streamer, &self.buf[..], Sniff::Off, input, Some(size));
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(hits.len());
         for hit in hits {
