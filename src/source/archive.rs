@@ -180,3 +180,94 @@ fn scan_stream<R: Read>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::source::fs::testing::with_context;
+
+    const TOKEN: &str = "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";
+
+    fn sample() -> Vec<u8> {
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("a.log", opts).unwrap();
+        z.write_all(format!("one {TOKEN}\n").as_bytes()).unwrap();
+        z.start_file("b/c.txt", opts).unwrap();
+        z.write_all(b"two three four\n").unwrap();
+        z.finish().unwrap().into_inner()
+    }
+
+    /// Findings from the bytes read as an archive, then as a stream.
+    fn scan_both(bytes: &[u8]) -> (usize, usize) {
+        with_context(|ctx| {
+            let names = Names {
+                rel: "x.zip",
+                shown: "x.zip",
+            };
+            let mut streamer = Streamer::default();
+            let mut by_dir = Vec::new();
+            if let Ok(mut z) = ZipArchive::new(Cursor::new(bytes)) {
+                scan_archive(
+                    ctx,
+                    &mut streamer,
+                    &mut z,
+                    &names,
+                    Sniff::Text,
+                    0,
+                    &mut by_dir,
+                );
+            }
+            let mut by_stream = Vec::new();
+            scan_stream(
+                ctx,
+                &mut streamer,
+                bytes,
+                &names,
+                Sniff::Text,
+                &mut by_stream,
+            );
+            (by_dir.len(), by_stream.len())
+        })
+    }
+
+    #[test]
+    fn both_readers_find_the_token() {
+        assert_eq!(scan_both(&sample()), (1, 1));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn zip_readers_survive_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..1200)) {
+            scan_both(&bytes);
+        }
+
+        #[test]
+        fn zip_readers_survive_cuts_and_flips(
+            cut in 0usize..400,
+            flips in proptest::collection::vec((0usize..400, any::<u8>()), 0..4),
+        ) {
+            let mut bytes = sample();
+            let whole = bytes.len();
+            bytes.truncate(cut.min(whole));
+            for (at, b) in &flips {
+                if *at < bytes.len() {
+                    bytes[*at] = *b;
+                }
+            }
+            let (_, by_stream) = scan_both(&bytes);
+            // The first entry, intact, is read even without a directory.
+            let first_entry_end = 30 + "a.log".len() + 60;
+            if flips.is_empty() && bytes.len() >= first_entry_end.min(whole) && bytes.len() > 120 {
+                prop_assert_eq!(by_stream, 1);
+            }
+        }
+    }
+}

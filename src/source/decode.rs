@@ -798,4 +798,58 @@ mod tests {
             runs(s);
         }
     }
+    use proptest::prelude::*;
+
+    use crate::source::fs::testing::with_context;
+
+    fn layers(hay: &[u8], lo: usize, hi: usize) -> Vec<Decoded> {
+        with_context(|ctx| {
+            let rules = &ctx.engine.rules;
+            let matcher = ctx.engine.matcher();
+            let mut raw = Vec::new();
+            matcher.find(rules, hay, &mut Scratch::default(), &mut raw);
+            let mut out = Vec::new();
+            Layers::default().scan(rules, matcher, hay, lo..hi, &raw, &mut out);
+            out
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn layers_survive_any_bytes(
+            bytes in proptest::collection::vec(any::<u8>(), 0..3000),
+            a in 0usize..3000,
+            b in 0usize..3000,
+        ) {
+            let (lo, hi) = (a.min(b).min(bytes.len()), a.max(b).min(bytes.len()));
+            for d in layers(&bytes, lo, hi) {
+                prop_assert!(d.at >= lo && d.at < hi.max(lo + 1));
+            }
+        }
+
+        #[test]
+        fn an_encoded_token_is_found_wherever_it_sits(
+            prefix in "[a-z =:\"\\n]{0,80}",
+            suffix in "[a-z =:\"\\n]{0,80}",
+            how in 0usize..4,
+        ) {
+            use base64::engine::general_purpose::{STANDARD as S, URL_SAFE_NO_PAD as U};
+            let token = "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";
+            let (encoded, chain) = match how {
+                0 => (S.encode(format!("x:{token}")), vec!["base64"]),
+                1 => (U.encode(format!("{token}?")), vec!["base64"]),
+                2 => (format!("t%3D{}", token.replace('_', "%5F")), vec!["percent"]),
+                _ => (S.encode(format!("{{\"auth\":\"{}\"}}", S.encode(format!("u:{token}")))), vec!["base64", "base64"]),
+            };
+            let hay = format!("{prefix} {encoded} {suffix}");
+            let found = layers(hay.as_bytes(), 0, hay.len());
+            let hit = found.iter().find(|d| d.secret == token.as_bytes());
+            prop_assert!(hit.is_some(), "{hay:?} gave {found:?}");
+            let hit = hit.unwrap();
+            prop_assert_eq!(&hit.chain, &chain);
+            prop_assert_eq!(hit.at, prefix.len() + 1);
+        }
+    }
 }

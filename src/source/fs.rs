@@ -314,3 +314,30 @@ pub fn scan_file(
         ctx.scan_reader(streamer, file, sniff(opts), &loc, &input, out);
     }
 }
+
+/// A shared context over the built-in rules for unit and property tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::OnceLock;
+
+    use super::{Context, Counters};
+    use crate::diag::Diagnostics;
+    use crate::rules::RuleSet;
+    use crate::scan::Engine;
+
+    /// Runs `f` with a quiet context over the built-in rules.
+    pub fn with_context<T>(f: impl FnOnce(&Context<'_>) -> T) -> T {
+        static ENGINE: OnceLock<Engine> = OnceLock::new();
+        static DIAG: OnceLock<Diagnostics> = OnceLock::new();
+        static COUNTERS: OnceLock<Counters> = OnceLock::new();
+        let engine =
+            ENGINE.get_or_init(|| Engine::new(RuleSet::builtin().expect("built-in rules")));
+        let ctx = Context {
+            engine,
+            diag: DIAG.get_or_init(Diagnostics::quiet),
+            counters: COUNTERS.get_or_init(Counters::default),
+            progress: None,
+        };
+        f(&ctx)
+    }
+}

@@ -773,4 +773,70 @@ mod tests {
         assert!(text.contains("https://x.example/?t=abc"), "{text}");
         assert!(!text.contains("paragraph"), "{text}");
     }
+    use proptest::prelude::*;
+
+    use crate::source::fs::testing::with_context;
+
+    fn collect(shape: Shape, raw: &[u8]) -> usize {
+        with_context(|ctx| {
+            let mut c = Collect::default();
+            match shape {
+                Shape::Json => collect_json(ctx, raw, "x", &mut c),
+                Shape::Csv => collect_csv(ctx, raw, "x", &mut c),
+                Shape::Xml => collect_xml(ctx, raw, "x", &mut c),
+            }
+            assert_eq!(c.records.len(), c.batch.records());
+            c.records.len()
+        })
+    }
+
+    const JSON: &str = r#"{"issues": [{"key": "A-1", "fields": {"summary": "s", "description": {"type": "doc", "content": [{"type": "text", "text": "t"}]},
+        "reporter": {"emailAddress": "a@x"}, "created": "2024-03-04T09:30:00.000+0000",
+        "comment": {"comments": [{"id": "1", "author": {"accountId": "q"}, "body": "b", "created": "2024-03-04T09:30:00.000+0000"}]}}}]}"#;
+    const CSV: &str = "Summary,Issue key,Reporter,Created,Description,Comment,Comment\ns,A-1,r,04/Mar/24 9:30 AM,\"multi\nline\",\"04/Mar/24 9:31 AM;acc;body\",\nt,A-2,r,x,d,,\n";
+    const XML: &str = "<rss><channel><item><key>A-1</key><summary>s</summary><description>&lt;p&gt;d&#65;&lt;/p&gt;</description><reporter accountid=\"q\">R</reporter><comments><comment id=\"1\" author=\"q\" created=\"Mon, 4 Mar 2024 10:22:31 +0000\">c</comment></comments></item></channel></rss>";
+
+    #[test]
+    fn samples_give_their_records() {
+        assert_eq!(collect(Shape::Json, JSON.as_bytes()), 2);
+        assert_eq!(collect(Shape::Csv, CSV.as_bytes()), 3);
+        assert_eq!(collect(Shape::Xml, XML.as_bytes()), 2);
+    }
+
+    fn mutate(base: &str, cut: usize, flips: &[(usize, u8)]) -> Vec<u8> {
+        let mut raw = base.as_bytes().to_vec();
+        raw.truncate(cut.min(raw.len()));
+        for &(at, byte) in flips {
+            if at < raw.len() {
+                raw[at] = byte;
+            }
+        }
+        raw
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn parsers_survive_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..1500)) {
+            for shape in [Shape::Json, Shape::Csv, Shape::Xml] {
+                collect(shape, &bytes);
+            }
+        }
+
+        #[test]
+        fn parsers_survive_cuts_and_flips(
+            cut in 0usize..700,
+            flips in proptest::collection::vec((0usize..700, any::<u8>()), 0..6),
+        ) {
+            collect(Shape::Json, &mutate(JSON, cut, &flips));
+            collect(Shape::Csv, &mutate(CSV, cut, &flips));
+            collect(Shape::Xml, &mutate(XML, cut, &flips));
+        }
+
+        #[test]
+        fn times_never_panic(s in "\\PC{0,40}") {
+            jira_time(&s);
+        }
+    }
 }

@@ -662,4 +662,95 @@ mod tests {
             assert!(!text.contains(not), "{not} in {text:?}");
         }
     }
+    use proptest::prelude::*;
+
+    use crate::source::fs::testing::with_context;
+
+    const TOKEN: &str = "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";
+
+    fn day_file() -> String {
+        serde_json::to_string_pretty(&serde_json::json!([
+            {"type": "message", "user": "U1", "ts": "1709543740.000200", "text": format!("key {TOKEN}"),
+             "blocks": [{"type": "rich_text", "elements": [{"type": "text", "text": "x"}]}]},
+            {"type": "message", "subtype": "bot_message", "bot_id": "B1", "ts": "1709543741.000300",
+             "attachments": [{"text": "build ok", "fields": [{"value": "v"}]}]},
+            {"type": "message", "subtype": "message_changed", "ts": "1709543750.000400",
+             "message": {"user": "U2", "text": "edited", "ts": "1709543740.000200"},
+             "previous_message": {"user": "U2", "text": "old"}}
+        ]))
+        .unwrap()
+    }
+
+    fn scan_day(raw: &[u8]) -> Vec<Finding> {
+        with_context(|ctx| {
+            let ws = Workspace::default();
+            let loc = Location::new(SourceKind::Slack, "c/2024-03-04.json");
+            let day = Day {
+                ws: &ws,
+                channel: "c".into(),
+                raw,
+                loc: &loc,
+                input: "c/2024-03-04.json",
+            };
+            let mut out = Vec::new();
+            day.scan(
+                ctx,
+                &mut Streamer::default(),
+                &mut TextBatch::default(),
+                &mut out,
+            );
+            out
+        })
+    }
+
+    #[test]
+    fn a_whole_day_file_gives_its_token() {
+        let found = scan_day(day_file().as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].location.user.as_deref(), Some("U1"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn day_file_parser_survives_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..1500)) {
+            scan_day(&bytes);
+        }
+
+        #[test]
+        fn day_file_parser_survives_cuts_and_flips(
+            cut in 0usize..2000,
+            flips in proptest::collection::vec((0usize..2000, any::<u8>()), 0..6),
+        ) {
+            let text = day_file();
+            let first_end = text.find("\n    },").unwrap() + 7;
+            let mut raw = text.into_bytes();
+            raw.truncate(cut.min(raw.len()));
+            let intact = raw.len() >= first_end;
+            for (at, byte) in &flips {
+                if *at >= first_end && *at < raw.len() {
+                    raw[*at] = *byte;
+                }
+            }
+            let found = scan_day(&raw);
+            // The first message survives whatever happens after it.
+            if intact {
+                prop_assert!(found.iter().any(|f| f.secret == TOKEN.as_bytes()));
+            }
+        }
+
+        #[test]
+        fn ts_never_panics(ts in "\\PC{0,30}") {
+            ts_to_rfc3339(&ts);
+        }
+
+        #[test]
+        fn lists_survive_any_json(v in "\\PC{0,200}") {
+            let mut ws = Workspace::default();
+            for list in LISTS {
+                let _ = ws.add_list(list, v.as_bytes());
+            }
+        }
+    }
 }
