@@ -242,8 +242,6 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
-
         #[test]
         fn zip_readers_survive_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..1200)) {
             scan_both(&bytes);

@@ -815,8 +815,6 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
-
         #[test]
         fn layers_survive_any_bytes(
             bytes in proptest::collection::vec(any::<u8>(), 0..3000),

@@ -711,8 +711,6 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
-
         #[test]
         fn day_file_parser_survives_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..1500)) {
             scan_day(&bytes);
