@@ -16,7 +16,9 @@
 //! run, with the chain of decodings outermost first (`["base64",
 //! "json-escape"]`). A secret that the level above already found inside the
 //! same run (a JSON-escaped URL whose token needed no unescaping) is not
-//! reported twice. Nothing is allocated per byte: the candidate search is a
+//! reported twice; nor is the encoded run itself when only a `generic` rule
+//! saw it (`password: <base64>`, a `Basic` header) and the decoded text
+//! names the token (see [`crate::source::stream`]). Nothing is allocated per byte: the candidate search is a
 //! table lookup per byte plus `memchr` for `%` and `\`.
 
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
@@ -66,6 +68,8 @@ pub struct Decoded {
     pub secret: Vec<u8>,
     /// Offset in the scanned chunk of the outermost encoded run.
     pub at: usize,
+    /// End (exclusive) of the outermost encoded run.
+    pub end: usize,
     /// The decodings, outermost first.
     pub chain: Vec<&'static str>,
 }
@@ -370,17 +374,18 @@ impl Layers {
                 }
                 // Walk up to the raw chunk, collecting the chain.
                 let mut chain = vec![seg.kind.name()];
-                let mut at = seg.from;
+                let (mut at, mut end) = (seg.from, seg.to);
                 for up in above.iter().rev() {
                     let s = up.segs[seg_at(&up.segs, at)];
                     chain.push(s.kind.name());
-                    at = s.from;
+                    (at, end) = (s.from, s.to);
                 }
                 chain.reverse();
                 let d = Decoded {
                     rule: m.rule,
                     secret: secret.to_vec(),
                     at,
+                    end,
                     chain,
                 };
                 if !out.contains(&d) {

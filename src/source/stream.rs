@@ -168,14 +168,26 @@ impl Streamer {
                     &mut self.decoded,
                 );
             }
+            let mut found = std::mem::take(&mut self.decoded);
+            found.sort_by_key(|d| d.at);
+            let decoded_runs = &found;
+            // A generic match on an encoded run whose decoded text holds a
+            // token is that same credential: the decoded token, with its
+            // specific rule, stands for it.
+            let covered = |m: &RawMatch| {
+                rules.rules()[m.rule].spec.family == "generic"
+                    && decoded_runs.iter().any(|d| {
+                        d.at <= m.start
+                            && m.end <= d.end
+                            && rules.rules()[d.rule].spec.family != "generic"
+                    })
+            };
             let mut raw = self
                 .raw
                 .iter()
-                .filter(|m| m.start >= accept_from && m.start < accept_to)
+                .filter(|m| m.start >= accept_from && m.start < accept_to && !covered(m))
                 .peekable();
-            let mut decoded = std::mem::take(&mut self.decoded);
-            decoded.sort_by_key(|d| d.at);
-            let mut decoded = decoded.drain(..).peekable();
+            let mut decoded = found.iter().cloned().peekable();
             // Both in text order, so that lines are counted forward once.
             loop {
                 let take_raw = match (raw.peek(), decoded.peek()) {
@@ -202,6 +214,9 @@ impl Streamer {
                 hit.offset += base;
                 out.push(hit);
             }
+            drop(decoded);
+            found.clear();
+            self.decoded = found; // keep the allocation
             if let Some(error) = error {
                 return Err(PartialRead {
                     scanned: base + len as u64,

@@ -29,6 +29,11 @@ fn decode_kubernetes_secret_base64_value() {
     assert_eq!(f["rule"], "github.pat.classic");
     assert_eq!(f["decoded"], json!(["base64"]));
     assert_eq!(
+        run.findings().len(),
+        1,
+        "the base64 form is not a second finding: {run}"
+    );
+    assert_eq!(
         (f["line"].as_u64(), f["column"].as_u64()),
         (Some(7), Some(17))
     );
@@ -88,8 +93,14 @@ fn decode_basic_auth_header_reveals_the_token() {
     let run = env.scan(&["curl.txt"]);
     let f = only(&run, &pat);
     assert_eq!(f["decoded"], json!(["base64"]));
-    // The header itself is a credential too, found raw.
-    let header = only(&run, &basic);
+    // The header is that same credential: reported once, as the token.
+    assert_eq!(run.findings().len(), 1, "{run}");
+    // A Basic header whose decoded text names no known token is still
+    // reported, raw, by the generic rule.
+    let opaque = STANDARD.encode("build-bot:Z8q2LmX0vTb7Kc");
+    env.write("other.txt", format!("Authorization: Basic {opaque}\n"));
+    let run = env.scan(&["other.txt"]);
+    let header = only(&run, &opaque);
     assert_eq!(header["rule"], "generic.basic_auth");
     assert!(header.get("decoded").is_none(), "{header}");
 }
