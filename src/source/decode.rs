@@ -756,6 +756,18 @@ mod tests {
         }
     }
 
+    /// Found by `block_search_finds_the_same_runs_as_a_byte_loop` (round
+    /// 223): a run starting just before `hi` and ending past it was missed
+    /// once the block loop had stepped past `hi`.
+    #[test]
+    fn regression_run_starting_before_hi_in_the_last_block() {
+        let input: &[u8] = b"+0a/9+009Za0a-0/-+/-_Z 0a000-/-++/+//-/a9a_Za\nZa9/aa9//09_/0-09Z9Z./0a0_Z0+a/-0__99_/-_-.-/ZZZa--/-Z9_/+-_0_/0- _Z/0-+a+-9Z- +0-a//++Z9+\n+_0++-a0 -0/9Z+0Z9_-/__9/0.-Za0Z9_--0a// a9_+a0a+9-/--/___+/99aa-.Z0+0+.a9--/Z9a--/%-__-_99a.-+a9099-+--+a_\n+%%9a0-_9/aaa-_=-Z%+/0aa90Z_9_a0++ 0_a/0-0-0_/+-00Z-/Za+0a+-__9_%";
+        let mut got = Vec::new();
+        base64_candidates(input, 90, 287, &mut |s, a, e| got.push((s, a, e)));
+        assert_eq!(got, naive_runs(input, 90, 287));
+        assert_eq!(got.last(), Some(&(280, 309, 309)));
+    }
+
     #[test]
     fn block_masks_match_the_table() {
         let mut block = [0u8; 64];
