@@ -7,7 +7,10 @@ use std::{env, fs, path::Path};
 
 fn main() {
     println!("cargo:rerun-if-changed=rules");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    // Read at run time: a build script compiled in another checkout (a
+    // copied target/ dir) must still embed this checkout's rules.
+    let manifest = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("rules");
     let mut files: Vec<_> = fs::read_dir(&dir)
         .expect("rules/ exists")
         .map(|e| e.expect("readable rules/ entry").path())

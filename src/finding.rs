@@ -154,6 +154,12 @@ pub struct Location {
     pub ticket: Option<String>,
     /// Jira comment id.
     pub comment_id: Option<String>,
+    /// Slack: the message's raw `ts`, its id within the channel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_ts: Option<String>,
+    /// Slack: the `thread_ts` of the thread a reply belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread_ts: Option<String>,
     /// Whether the secret is still present at HEAD of the default branch (git).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub in_head: Option<bool>,
@@ -181,6 +187,8 @@ impl Location {
             user: None,
             ticket: None,
             comment_id: None,
+            message_ts: None,
+            thread_ts: None,
             in_head: None,
             repository: None,
             decoded: Vec::new(),
@@ -193,10 +201,17 @@ impl Location {
         let extra = self
             .commit
             .as_deref()
-            .or(self.comment_id.as_deref())
+            .or(self.message_ts.as_deref())
             .or(self.timestamp.as_deref())
             .unwrap_or("");
-        format!("{:?}\u{0}{}\u{0}{}", self.source, self.path, extra)
+        format!(
+            "{:?}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+            self.source,
+            self.path,
+            extra,
+            self.ticket.as_deref().unwrap_or(""),
+            self.comment_id.as_deref().unwrap_or("")
+        )
     }
 }
 

@@ -23,11 +23,15 @@ use crate::rules::RuleSet;
 use crate::source::fs::{self, Context, Counters, WalkOptions};
 use crate::source::git::{self, GitOptions};
 use crate::source::staged;
+use crate::source::{jira, slack};
 
 /// Rules plus their prefilter, built on first use.
 pub struct Engine {
     /// The rules.
     pub rules: RuleSet,
+    /// Search base64, percent-encoded and JSON-escaped runs too
+    /// ([`crate::source::decode`]); on by default.
+    pub decode: bool,
     matcher: OnceLock<Matcher>,
 }
 
@@ -36,6 +40,7 @@ impl Engine {
     pub fn new(rules: RuleSet) -> Engine {
         Engine {
             rules,
+            decode: true,
             matcher: OnceLock::new(),
         }
     }
@@ -70,6 +75,10 @@ pub struct ScanConfig {
     pub max_blob_size: u64,
     /// What the repositories' `.sprawl.toml` files allow.
     pub allowlist: Allowlist,
+    /// Slack workspace exports (`--slack`).
+    pub slack: Vec<PathBuf>,
+    /// Jira exports (`--jira`).
+    pub jira: Vec<PathBuf>,
 }
 
 impl ScanConfig {
@@ -89,6 +98,8 @@ impl ScanConfig {
             staged: None,
             max_blob_size: GitOptions::default().max_blob_size,
             allowlist: Allowlist::default(),
+            slack: Vec::new(),
+            jira: Vec::new(),
         }
     }
 }
@@ -190,6 +201,12 @@ pub fn run(engine: &Engine, config: &ScanConfig, diag: &Diagnostics) -> ScanResu
             Err(e) => diag.report("unreadable repository", dir.display(), e.message()),
         }
     }
+    findings.extend(slack::scan_exports(
+        &ctx,
+        &config.slack,
+        config.walk.threads,
+    ));
+    findings.extend(jira::scan_exports(&ctx, &config.jira));
     if let Some(p) = &progress {
         p.finish_and_clear();
     }

@@ -22,7 +22,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Find tokens in files, stdin, git history, staged changes and exports.
-    Scan(scan::ScanArgs),
+    Scan(Box<scan::ScanArgs>),
     /// List the rules or prove their examples.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -46,7 +46,7 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Scan(args) => scan::run(args),
+        Command::Scan(args) => scan::run(*args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Hook(cmd) => hook::run(cmd),
     };

@@ -44,6 +44,17 @@ pub struct ScanArgs {
     /// Skip git blobs larger than SIZE (bytes, or with K, M, G), with a note.
     #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
     max_blob_size: u64,
+    /// A Slack workspace export to scan: the .zip or its unpacked directory (repeatable).
+    ///
+    /// Messages, edits, blocks, attachments, file previews and thread
+    /// replies are scanned; findings carry channel, user, email and time.
+    #[arg(long = "slack", value_name = "PATH")]
+    slack: Vec<PathBuf>,
+
+    /// A Jira export to scan (repeatable): REST search JSON (a file or a
+    /// directory of pages), the Cloud CSV export, or the XML/RSS export.
+    #[arg(long = "jira", value_name = "PATH")]
+    jira: Vec<PathBuf>,
 
     /// Output format [default: table on a terminal, jsonl otherwise].
     #[arg(long, value_enum)]
@@ -95,6 +106,14 @@ pub struct ScanArgs {
     #[arg(long, conflicts_with = "store")]
     no_store: bool,
 
+    /// Do not decode base64, percent-encoded and JSON-escaped text to look
+    /// for secrets inside it.
+    ///
+    /// By default such runs are decoded (up to 3 layers deep) and scanned;
+    /// a secret found so has `decoded` set to the chain, e.g. ["base64"].
+    #[arg(long)]
+    no_decode: bool,
+
     /// No progress bar and no summary line on stderr.
     #[arg(short = 'q', long)]
     quiet: bool,
@@ -133,7 +152,12 @@ impl FailOn {
 
 pub fn run(args: ScanArgs) -> Result<u8> {
     let mut paths = args.paths.clone();
-    if paths.is_empty() && args.git.is_empty() && !args.staged {
+    if paths.is_empty()
+        && args.git.is_empty()
+        && !args.staged
+        && args.slack.is_empty()
+        && args.jira.is_empty()
+    {
         paths.push(PathBuf::from("."));
     }
     let mut allow_dirs: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
@@ -164,7 +188,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             }
         }
     }
-    for p in &paths {
+    for p in paths.iter().chain(&args.slack).chain(&args.jira) {
         if p.as_os_str() != "-" {
             if let Err(e) = std::fs::metadata(p) {
                 eprintln!(
@@ -190,6 +214,8 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     for dir in &allow_dirs {
         config.allowlist.add_dir(dir)?;
     }
+    config.slack = args.slack.clone();
+    config.jira = args.jira.clone();
     if let Some(n) = args.threads {
         if n == 0 {
             bail!("--threads must be at least 1");
@@ -220,7 +246,8 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
 
-    let engine = Engine::new(rules);
+    let mut engine = Engine::new(rules);
+    engine.decode = !args.no_decode;
     let diag = Diagnostics::new();
     let result = scan::run(&engine, &config, &diag);
     let ctx = ReportContext {

@@ -66,7 +66,34 @@ impl Context<'_> {
         input: &str,
         out: &mut Vec<Finding>,
     ) {
+        let hits = self.hits(streamer, reader, sniff, input);
+        self.findings(hits, location, out);
+    }
+
+    /// Streams `reader` and returns its hits, counting it as one input and
+    /// naming `input` in any error; hits made before an error are kept.
+    pub fn hits<R: Read>(
+        &self,
+        streamer: &mut Streamer,
+        reader: R,
+        sniff: Sniff,
+        input: &str,
+    ) -> Vec<Hit> {
+        self.hits_of(streamer, reader, sniff, input, None)
+    }
+
+    /// [`Context::hits`] for text extracted from an input of `size` bytes
+    /// (an export file's messages): the input counts with its own size.
+    pub fn hits_of<R: Read>(
+        &self,
+        streamer: &mut Streamer,
+        reader: R,
+        sniff: Sniff,
+        input: &str,
+        size: Option<u64>,
+    ) -> Vec<Hit> {
         let mut hits = Vec::new();
+        streamer.set_decode(self.engine.decode);
         let result = streamer.scan_reader(
             &self.engine.rules,
             self.engine.matcher(),
@@ -74,12 +101,11 @@ impl Context<'_> {
             sniff,
             &mut hits,
         );
-        self.findings(hits, location, out);
         match result {
-            Ok(Outcome::Scanned(n)) => self.count(n),
+            Ok(Outcome::Scanned(n)) => self.count(size.unwrap_or(n)),
             Ok(Outcome::Binary) => self.diag.note("binary file skipped"),
             Err(PartialRead { scanned, error }) => {
-                self.count(scanned);
+                self.count(size.unwrap_or(scanned));
                 let kind = if error.kind() == std::io::ErrorKind::InvalidData
                     || error.kind() == std::io::ErrorKind::InvalidInput
                 {
@@ -94,6 +120,7 @@ impl Context<'_> {
                 );
             }
         }
+        hits
     }
 
     fn count(&self, bytes: u64) {
@@ -107,12 +134,20 @@ impl Context<'_> {
     /// Turns hits into findings at `location`.
     pub fn findings(&self, hits: Vec<Hit>, location: &Location, out: &mut Vec<Finding>) {
         for hit in hits {
-            let rule = &self.engine.rules.rules()[hit.rule];
             let mut loc = location.clone();
             loc.line = hit.line;
             loc.column = hit.column;
-            out.push(Finding::new(rule.id(), &rule.spec.family, hit.secret, loc));
+            self.finding(hit, loc, out);
         }
+    }
+
+    /// Turns one hit into a finding at `loc`, whose line and column the
+    /// caller has set.
+    pub fn finding(&self, hit: Hit, loc: Location, out: &mut Vec<Finding>) {
+        let rule = &self.engine.rules.rules()[hit.rule];
+        let mut loc = loc;
+        loc.decoded = hit.decoded.iter().map(|d| d.to_string()).collect();
+        out.push(Finding::new(rule.id(), &rule.spec.family, hit.secret, loc));
     }
 }
 
@@ -272,7 +307,37 @@ pub fn scan_file(
         let gz =
             flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(64 << 10, file));
         ctx.scan_reader(streamer, gz, sniff(opts), &loc, &input, out);
+    } else if super::archive::is_zip(path) {
+        drop(file);
+        super::archive::scan_zip_file(ctx, streamer, path, rel, sniff(opts), out);
     } else {
         ctx.scan_reader(streamer, file, sniff(opts), &loc, &input, out);
+    }
+}
+
+/// A shared context over the built-in rules for unit and property tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::OnceLock;
+
+    use super::{Context, Counters};
+    use crate::diag::Diagnostics;
+    use crate::rules::RuleSet;
+    use crate::scan::Engine;
+
+    /// Runs `f` with a quiet context over the built-in rules.
+    pub fn with_context<T>(f: impl FnOnce(&Context<'_>) -> T) -> T {
+        static ENGINE: OnceLock<Engine> = OnceLock::new();
+        static DIAG: OnceLock<Diagnostics> = OnceLock::new();
+        static COUNTERS: OnceLock<Counters> = OnceLock::new();
+        let engine =
+            ENGINE.get_or_init(|| Engine::new(RuleSet::builtin().expect("built-in rules")));
+        let ctx = Context {
+            engine,
+            diag: DIAG.get_or_init(Diagnostics::quiet),
+            counters: COUNTERS.get_or_init(Counters::default),
+            progress: None,
+        };
+        f(&ctx)
     }
 }

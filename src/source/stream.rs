@@ -14,6 +14,7 @@
 
 use std::io::{self, Read};
 
+use super::decode::{Decoded, Layers};
 use crate::matcher::{Matcher, RawMatch, Scratch};
 use crate::rules::RuleSet;
 
@@ -39,8 +40,12 @@ pub struct Hit {
     pub line: u64,
     /// 1-based byte column of the first byte.
     pub column: u64,
-    /// Byte offset of the first byte in the (decoded) input.
+    /// Byte offset of the first byte in the (decoded) input; for a secret
+    /// found in encoded text, of the encoded run.
     pub offset: u64,
+    /// The decodings that revealed the secret, outermost first; empty for
+    /// a secret in the text as read.
+    pub decoded: Vec<&'static str>,
 }
 
 /// How an input was scanned.
@@ -69,6 +74,10 @@ pub struct Streamer {
     buf: Vec<u8>,
     scratch: Scratch,
     raw: Vec<RawMatch>,
+    /// Search encoded runs too (see [`super::decode`]).
+    decode: bool,
+    layers: Layers,
+    decoded: Vec<Decoded>,
 }
 
 /// An I/O error after part of the input was scanned: what was found before
@@ -82,6 +91,11 @@ pub struct PartialRead {
 }
 
 impl Streamer {
+    /// Turns decoding layers on or off (off by default).
+    pub fn set_decode(&mut self, on: bool) {
+        self.decode = on;
+    }
+
     /// Streams `reader` through the matcher, appending hits to `out`.
     pub fn scan_reader<R: Read>(
         &mut self,
@@ -143,15 +157,66 @@ impl Streamer {
             let accept_to = if eof { len } else { len - TAIL };
             self.raw.clear();
             matcher.find(rules, data, &mut self.scratch, &mut self.raw);
-            for m in self
+            self.decoded.clear();
+            if self.decode {
+                self.layers.scan(
+                    rules,
+                    matcher,
+                    data,
+                    accept_from..accept_to,
+                    &self.raw,
+                    &mut self.decoded,
+                );
+            }
+            let mut found = std::mem::take(&mut self.decoded);
+            found.sort_by_key(|d| d.at);
+            let decoded_runs = &found;
+            // A generic match on an encoded run whose decoded text holds a
+            // token is that same credential: the decoded token, with its
+            // specific rule, stands for it.
+            let covered = |m: &RawMatch| {
+                rules.rules()[m.rule].spec.family == "generic"
+                    && decoded_runs.iter().any(|d| {
+                        d.at <= m.start
+                            && m.end <= d.end
+                            && rules.rules()[d.rule].spec.family != "generic"
+                    })
+            };
+            let mut raw = self
                 .raw
                 .iter()
-                .filter(|m| m.start >= accept_from && m.start < accept_to)
-            {
-                let mut hit = lines.hit(data, m);
+                .filter(|m| m.start >= accept_from && m.start < accept_to && !covered(m))
+                .peekable();
+            let mut decoded = found.iter().cloned().peekable();
+            // Both in text order, so that lines are counted forward once.
+            loop {
+                let take_raw = match (raw.peek(), decoded.peek()) {
+                    (Some(r), Some(d)) => r.start <= d.at,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => break,
+                };
+                let mut hit = if take_raw {
+                    let m = raw.next().expect("peeked");
+                    lines.hit(data, m)
+                } else {
+                    let d = decoded.next().expect("peeked");
+                    let (line, column) = lines.position(data, d.at);
+                    Hit {
+                        rule: d.rule,
+                        secret: d.secret,
+                        line,
+                        column,
+                        offset: d.at as u64,
+                        decoded: d.chain,
+                    }
+                };
                 hit.offset += base;
                 out.push(hit);
             }
+            drop(decoded);
+            found.clear();
+            self.decoded = found; // keep the allocation
             if let Some(error) = error {
                 return Err(PartialRead {
                     scanned: base + len as u64,
@@ -226,14 +291,22 @@ impl LineCounter {
     }
 
     fn hit(&mut self, buf: &[u8], m: &RawMatch) -> Hit {
-        self.advance(buf, m.start);
+        let (line, column) = self.position(buf, m.start);
         Hit {
             rule: m.rule,
             secret: buf[m.start..m.end].to_vec(),
-            line: self.newlines + 1,
-            column: (m.start as i64 - self.line_start + 1) as u64,
+            line,
+            column,
             offset: m.start as u64,
+            decoded: Vec::new(),
         }
+    }
+
+    /// The 1-based line and column of `at`, which must not lie before the
+    /// last position asked for.
+    fn position(&mut self, buf: &[u8], at: usize) -> (u64, u64) {
+        self.advance(buf, at);
+        (self.newlines + 1, (at as i64 - self.line_start + 1) as u64)
     }
 }
 

@@ -3,10 +3,14 @@
 
 mod bad_input;
 mod claims;
+mod decode;
 mod formats;
 mod git;
 mod gitfix;
 mod harness;
+mod jira;
+mod logs;
 mod rules;
 mod scan;
+mod slack;
 mod staged;
