@@ -28,14 +28,33 @@ pub enum IndexError {
     Corrupt(&'static str),
 }
 
-/// One staged file.
-#[derive(Clone, Debug)]
-pub struct Entry {
-    path: Range<usize>,
-    /// The staged blob.
-    pub oid: Oid,
+/// One staged file, as offsets: 16 bytes an entry, since an index may hold
+/// hundreds of thousands.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    /// The path: in the file (formats 2, 3) or in `paths` (format 4).
+    path_start: u32,
+    path_len: u32,
+    /// Offset of the entry in the file; its object id is at `at + 40`.
+    at: u32,
     /// File mode (0o100644, 0o100755, 0o120000, 0o160000).
-    pub mode: u32,
+    mode: u32,
+}
+
+/// The bytes of an index file: mapped, or read (tests, tiny files).
+enum Bytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(m) => m,
+            Bytes::Owned(v) => v,
+        }
+    }
 }
 
 /// One directory of the cache-tree extension.
@@ -49,7 +68,7 @@ struct CacheNode {
 
 /// A parsed index: entries sorted by path, and the cache tree.
 pub struct IndexFile {
-    data: Vec<u8>,
+    data: Bytes,
     /// Paths of format 4 (prefix-compressed) are rebuilt here.
     paths: Vec<u8>,
     entries: Vec<Entry>,
@@ -63,9 +82,26 @@ const EXTENDED: u16 = 0x4000;
 const INTENT_TO_ADD: u16 = 0x2000;
 
 impl IndexFile {
+    /// Maps and parses the index file at `path`.
+    pub fn open(path: &std::path::Path) -> std::io::Result<Result<IndexFile, IndexError>> {
+        let file = std::fs::File::open(path)?;
+        // SAFETY: git never rewrites an index in place: it writes
+        // `index.lock` and renames it over, so the mapped bytes do not change
+        // while we read them (git maps the index the same way).
+        let map = unsafe { memmap2::Mmap::map(&file)? };
+        Ok(IndexFile::parse_bytes(Bytes::Mapped(map)))
+    }
+
     /// Parses the bytes of an index file.
     pub fn parse(data: Vec<u8>) -> Result<IndexFile, IndexError> {
+        IndexFile::parse_bytes(Bytes::Owned(data))
+    }
+
+    fn parse_bytes(data: Bytes) -> Result<IndexFile, IndexError> {
         let corrupt = IndexError::Corrupt;
+        if data.len() > u32::MAX as usize {
+            return Err(IndexError::Unsupported("an index over 4 GiB".into()));
+        }
         if data.len() < 12 + 20 || &data[..4] != b"DIRC" {
             return Err(corrupt("no DIRC header"));
         }
@@ -79,7 +115,7 @@ impl IndexFile {
             paths: Vec::new(),
             entries: Vec::with_capacity(count.min(end / 62)),
             nodes: Vec::new(),
-            data: Vec::new(),
+            data: Bytes::Owned(Vec::new()),
         };
         let mut pos = 12;
         let mut prev: Range<usize> = 0..0;
@@ -87,9 +123,8 @@ impl IndexFile {
             if pos + 62 > end {
                 return Err(corrupt("truncated entry"));
             }
+            let at = pos as u32;
             let mode = be32(&data, pos + 24).ok_or(corrupt("truncated entry"))?;
-            let oid =
-                Oid::from_bytes(&data[pos + 40..pos + 60]).map_err(|_| corrupt("bad object id"))?;
             let flags = be16(&data, pos + 60).ok_or(corrupt("truncated entry"))?;
             let mut p = pos + 62;
             let mut extended = 0;
@@ -125,7 +160,12 @@ impl IndexFile {
             // Conflict stages and `git add -N` placeholders are not content
             // a commit records; skip-worktree entries (sparse checkouts) are.
             if stage == 0 && extended & INTENT_TO_ADD == 0 {
-                index.entries.push(Entry { path, oid, mode });
+                index.entries.push(Entry {
+                    path_start: path.start as u32,
+                    path_len: path.len() as u32,
+                    at,
+                    mode,
+                });
             }
         }
         while pos + 8 <= end {
@@ -214,11 +254,17 @@ impl IndexFile {
     }
 
     fn path(&self, e: &Entry) -> &[u8] {
+        let range = e.path_start as usize..(e.path_start + e.path_len) as usize;
         if self.paths.is_empty() {
-            &self.data[e.path.clone()]
+            &self.data[range]
         } else {
-            &self.paths[e.path.clone()]
+            &self.paths[range]
         }
+    }
+
+    fn oid(&self, e: &Entry) -> Oid {
+        let at = e.at as usize + 40;
+        Oid::from_bytes(&self.data[at..at + 20]).expect("20 bytes make an object id")
     }
 
     fn child(&self, node: usize, name: &[u8]) -> Option<usize> {
@@ -353,12 +399,13 @@ fn compare(
         }
         let old_blob =
             old.and_then(|(id, mode)| (mode != 0o040000 && mode != 0o160000).then_some(id));
-        if old_blob == Some(e.oid) {
+        let oid = index.oid(e);
+        if old_blob == Some(oid) {
             continue;
         }
         out.changes.push(Change {
             path: String::from_utf8_lossy(path).into_owned(),
-            new: e.oid,
+            new: oid,
             old: old_blob,
         });
     }
@@ -431,7 +478,7 @@ mod tests {
             let ours: Vec<(Vec<u8>, Oid)> = ix
                 .entries
                 .iter()
-                .map(|e| (ix.path(e).to_vec(), e.oid))
+                .map(|e| (ix.path(e).to_vec(), ix.oid(e)))
                 .collect();
             assert_eq!(ours, theirs, "format {version}");
             assert_eq!(ix.nodes[0].oid, Some(tree), "format {version}");

@@ -40,18 +40,15 @@ pub fn scan_index(ctx: &Context<'_>, repo: &Repository) -> Vec<Finding> {
         Err(_) => None,
     };
     let index_path = index_file(repo);
-    let data = match std::fs::read(&index_path) {
-        Ok(d) => d,
+    let index = match IndexFile::open(&index_path) {
+        Ok(Ok(ix)) => ix,
         // No index yet: nothing is staged.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
         Err(e) => {
             ctx.diag.report("unreadable", index_path.display(), e);
             return Vec::new();
         }
-    };
-    let index = match IndexFile::parse(data) {
-        Ok(ix) => ix,
-        Err(e @ IndexError::Unsupported(_)) => {
+        Ok(Err(e @ IndexError::Unsupported(_))) => {
             ctx.diag.report(
                 UNSUPPORTED_INDEX,
                 index_path.display(),
@@ -59,7 +56,7 @@ pub fn scan_index(ctx: &Context<'_>, repo: &Repository) -> Vec<Finding> {
             );
             return Vec::new();
         }
-        Err(e) => {
+        Ok(Err(e)) => {
             ctx.diag.report(CORRUPT_INDEX, index_path.display(), e);
             return Vec::new();
         }
