@@ -529,6 +529,19 @@ fn decode_base64(input: &[u8], start: usize, alpha_end: usize, end: usize, level
     } else {
         run
     };
+    // Base64 of ASCII text starts each 4-character group with one of the
+    // first 32 letters of the alphabet (A-Z, a-f): the top bit of the first
+    // byte is clear. Identifiers and paths rarely do; allow a few misses for
+    // UTF-8 text.
+    let groups = run.len().min(88) / 4;
+    let misses = run
+        .chunks_exact(4)
+        .take(groups)
+        .filter(|g| !matches!(g[0], b'A'..=b'Z' | b'a'..=b'f'))
+        .count();
+    if misses * 4 > groups {
+        return;
+    }
     // Look at a prefix first, so that long binary blobs cost little.
     let probe = &run[..run.len().min(88)];
     let probe = &probe[..probe.len() - probe.len() % 4];
