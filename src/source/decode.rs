@@ -672,6 +672,17 @@ mod tests {
     }
 
     #[test]
+    fn base64_of_ascii_and_some_utf8_passes_the_group_check_identifiers_do_not() {
+        use base64::engine::general_purpose::STANDARD as S;
+        let text = "Zugangsschlüssel für das Deployment: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxx";
+        let got = runs(&format!("k: {}\n", S.encode(text)));
+        assert_eq!(got, vec![(Kind::Base64, text.to_string())]);
+        // Long camel-case identifiers are base64 alphabet, but their groups
+        // start with letters past `f`: not decoded at all.
+        assert!(runs("x = getElementsByClassNameOrTheWholeDocumentTree;\n").is_empty());
+    }
+
+    #[test]
     fn base64_standard_and_url_safe() {
         use base64::engine::general_purpose::{STANDARD as S, URL_SAFE_NO_PAD as U};
         let secret = "user:a-token-with?odd>>bytes~~";
