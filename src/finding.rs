@@ -275,14 +275,18 @@ impl Finding {
     }
 }
 
-/// See [`Finding::redacted`]. Multi-line secrets (PEM blocks) keep only their
-/// first line when it is a header. What is kept is the token's public prefix
+/// See [`Finding::redacted`]. PEM blocks keep only their `-----BEGIN ...-----`
+/// header, whether their lines are broken or `\n`-escaped. What is kept is the token's public prefix
 /// (up to the last `_`, `-` or `.` in the first 14 characters) or at most 4
 /// characters.
 pub fn redact(secret: &str) -> String {
-    let first = secret.lines().next().unwrap_or("");
-    if first.starts_with("-----BEGIN") {
-        return format!("{}…", first.trim());
+    // A PEM block keeps its header only: up to the `-----` that closes the
+    // BEGIN line, since the block may sit in a JSON or TOML string with `\n`
+    // escapes instead of line breaks.
+    if let Some(rest) = secret.trim_start().strip_prefix("-----BEGIN") {
+        let header_len = rest.find("-----").map_or(0, |i| i + 5);
+        let header = &rest[..header_len.min(rest.len())];
+        return format!("-----BEGIN{header}…");
     }
     let chars: Vec<char> = secret.chars().collect();
     let keep = chars
@@ -322,6 +326,11 @@ mod tests {
             redact("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----"),
             "-----BEGIN RSA PRIVATE KEY-----…"
         );
+        // Escaped newlines (a key inside a JSON string): the body stays hidden.
+        let escaped =
+            r"-----BEGIN PRIVATE KEY-----\nMIICXAIBAAKBgQA4tOZS5E2n8jcN\n-----END PRIVATE KEY-----";
+        assert_eq!(redact(escaped), "-----BEGIN PRIVATE KEY-----…");
+        assert_eq!(redact("-----BEGIN without an end"), "-----BEGIN…");
     }
 
     #[test]

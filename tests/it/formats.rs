@@ -34,6 +34,32 @@ fn jsonl_is_redacted_by_default_and_full_with_show_secrets() {
 }
 
 #[test]
+fn a_private_key_inside_a_json_string_is_redacted_to_its_header() {
+    let env = Env::new();
+    let body = tokens::random_alnum(50, 64);
+    env.write(
+        "deploy/key.json",
+        format!(
+            "{{\"key\": \"-----BEGIN RSA PRIVATE KEY-----\\n{body}\\n{body}\\n{body}\\n-----END RSA PRIVATE KEY-----\\n\"}}\n"
+        ),
+    );
+    for format in ["jsonl", "json", "sarif", "table"] {
+        let run = env.run(&["scan", "--no-store", "--format", format, "."]);
+        assert_eq!(run.code, 1, "{run}");
+        assert!(
+            !run.stdout.contains(&body),
+            "{format} leaks the key:\n{run}"
+        );
+    }
+    let run = env.run(&["scan", "--no-store", "--format", "jsonl", "."]);
+    assert_eq!(
+        run.findings()[0]["redacted"],
+        "-----BEGIN RSA PRIVATE KEY-----…",
+        "{run}"
+    );
+}
+
+#[test]
 fn json_groups_occurrences_by_fingerprint() {
     let env = Env::new();
     let pat = tokens::github_pat(42);
