@@ -38,6 +38,15 @@ pub fn write(findings: &[Finding], ctx: &ReportContext<'_>, w: &mut dyn Write) -
         if let Some(t) = &f.location.ticket {
             place += &format!(" {t}");
         }
+        if let Some(c) = &f.location.comment_id {
+            place += &format!(" comment {c}");
+        }
+        if f.location.in_head == Some(false) {
+            place += "\n(history only: not at HEAD)";
+        }
+        if !f.location.decoded.is_empty() {
+            place += &format!("\n(inside {})", f.location.decoded.join(" > "));
+        }
         let kind = f.claims.as_ref().map_or(String::new(), |c| {
             let expiry = match (c.expires_at, c.never_expires, c.lifetime) {
                 (Some(t), _, _) => format!("expires {}", rfc3339(t)),

@@ -38,6 +38,8 @@ fn decode_kubernetes_secret_base64_value() {
         (Some(7), Some(17))
     );
     assert_eq!(f["path"], "secret.yaml");
+    let table = env.run(&["scan", "--no-store", "--format", "table", "k8s"]);
+    assert!(table.stdout.contains("(inside base64)"), "{table}");
     let off = env.run(&[
         "scan",
         "--format",

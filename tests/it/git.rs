@@ -127,6 +127,15 @@ fn every_ref_is_scanned_and_each_blob_attributed_once() {
     assert_eq!(only(&run, &stashed_new)["path"], "README.md", "{run}");
     only(&run, &noted);
     assert!(run.stderr.contains("scanned"), "{run}");
+
+    let table = env.run(&["scan", "--no-store", "--format", "table", "--git", "repo"]);
+    assert!(table.stdout.contains("history only"), "{table}");
+    assert!(
+        table
+            .stdout
+            .contains(&format!("config.py:3 @{}", &c2.to_string()[..10])),
+        "{table}"
+    );
 }
 
 #[test]
