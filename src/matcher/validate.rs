@@ -204,11 +204,71 @@ const TRIVIAL_PASSWORDS: &[&[u8]] = &[
 fn password_ok(password: &[u8]) -> bool {
     let lower = password.to_ascii_lowercase();
     password.len() >= 4
+        && !code_identifier(password)
         && !crate::matcher::placeholder::is_placeholder(password)
         && memchr::memmem::find(&lower, b"password").is_none()
         && !TRIVIAL_PASSWORDS.iter().any(|t| lower == *t)
         && !password.iter().all(|&b| b == b'*' || b == b'.')
         && !matches!(password[0], b'%' | b'{' | b'[' | b'(' | b'$' | b'<')
+}
+
+/// Whether `s` reads as a name in code rather than a secret: a type or
+/// constant after a `password:` or `token:` field (`UNICODE_STRING`,
+/// `InputScope`, `MSV1_0_PROTOCOL_MESSAGE_TYPE`, `userpass_end`). Such names
+/// are `_`-joined segments that are words of three or more characters,
+/// capital-and-digit acronyms (`X509`) or short numbers, with camel-case
+/// words inside a segment, and few digits overall; generated secrets break
+/// into short fragments (`q8`, `Zr2`) or carry many digits.
+fn code_identifier(s: &[u8]) -> bool {
+    if s.len() < 6 || !s[0].is_ascii_alphabetic() {
+        return false;
+    }
+    let digits = s.iter().filter(|b| b.is_ascii_digit()).count();
+    if digits * 5 > s.len() || !s.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+        return false;
+    }
+    let mut words = 0;
+    for segment in s.split(|&b| b == b'_') {
+        if !segment.is_empty() && segment.len() <= 3 && segment.iter().all(u8::is_ascii_digit) {
+            continue;
+        }
+        match camel_words(segment) {
+            Some(n) => words += n,
+            None => return false,
+        }
+    }
+    // One word in capitals and no digits (`RASCONNSTATE`) is a constant too.
+    words >= 2 || (digits == 0 && !s.iter().any(u8::is_ascii_lowercase))
+}
+
+/// The number of words in a `_`-free name, or None when a piece is not a
+/// word. Splits before each capital that follows a lowercase letter or a
+/// digit, or that starts a word after an acronym (`XMLParser`).
+fn camel_words(s: &[u8]) -> Option<usize> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut words = 0;
+    let mut start = 0;
+    for i in 1..=s.len() {
+        let boundary = i == s.len()
+            || (s[i].is_ascii_uppercase()
+                && (!s[i - 1].is_ascii_uppercase()
+                    || s.get(i + 1).is_some_and(u8::is_ascii_lowercase)));
+        if boundary {
+            let word = &s[start..i];
+            let lower = word.iter().filter(|b| b.is_ascii_lowercase()).count();
+            let acronym = lower == 0 && word.len() >= 2 && word[0].is_ascii_uppercase();
+            let plain =
+                lower >= 2 && word.len() >= 3 && word[1..].iter().all(|b| !b.is_ascii_uppercase());
+            if !(acronym || plain) {
+                return None;
+            }
+            words += 1;
+            start = i;
+        }
+    }
+    Some(words)
 }
 
 fn generic_secret_ok(secret: &[u8]) -> bool {
@@ -253,6 +313,38 @@ mod tests {
             b"ghp_SYNTHETICtestTOKEN00000000000010Sg58"
         ));
         assert!(!github_checksum_ok(b"ghp_short"));
+    }
+
+    #[test]
+    fn names_in_code_are_not_secrets() {
+        for name in [
+            "UNICODE_STRING",
+            "LARGE_INTEGER",
+            "DOT11_DIALOG_TOKEN",
+            "CERTENROLL_OBJECTID",
+            "InputScope",
+            "X509CertificateTemplatePrivateKeyFlag",
+            "XMLParserOptions",
+            "MSV1_0_PROTOCOL_MESSAGE_TYPE",
+            "STORAGE_OFFLOAD_TOKEN_0_0",
+            "Uri_PROPERTY",
+            "userpass_end",
+            "RASCONNSTATE",
+        ] {
+            assert!(code_identifier(name.as_bytes()), "{name}");
+            assert!(!password_ok(name.as_bytes()), "{name}");
+        }
+        for secret in [
+            "q8Zr2LmX0vTb7Kc",
+            "nW3xR8bL6qT1",
+            "HX7_K2P9_QZ4M",
+            "Vh7kQ2pL9mzW4",
+            "hunter2hunter2",
+            "Tr0ub4dor3",
+            "CorrectHorseBatteryStaple9!",
+        ] {
+            assert!(!code_identifier(secret.as_bytes()), "{secret}");
+        }
     }
 
     #[test]
