@@ -1,14 +1,18 @@
 //! The matching engine: keyword prefilter, windowed regex, filters.
 //!
-//! One prefilter pass finds every rule keyword in the raw bytes: a single
-//! alternation of all keywords, compiled by `regex-automata`, which searches
-//! literal sets with aho-corasick's SIMD Teddy and a lazy DFA. Token
-//! literals with capitals (`AKIA`, `eyJ`) match exactly; lowercase words and
-//! prefixes (`token`, `ghp_`) ASCII case-insensitively. (A standalone
-//! aho-corasick DFA measured 1.5× slower on lockfile-heavy trees, where hex
-//! and base64 keep its prefilter from skipping.) Each hit names the rules
-//! that own the keyword; for each such rule the bytes from [`LOOKBEHIND`] before the hit to
-//! the rule's window after it are searched with its regex. Windows of one rule
+//! One prefilter pass finds every rule keyword in the raw bytes: an
+//! aho-corasick DFA over all keywords, lowercased and matched ASCII
+//! case-insensitively, reporting overlapping hits, with aho-corasick's own
+//! prefilter in front. Token literals with capitals (`AKIA`, `eyJ`) are then
+//! checked for their exact spelling on the hit; lowercase words and prefixes
+//! (`token`, `ghp_`) match in any case. (The previous prefilter, one regex
+//! alternation of the keywords, spent a fifth of its time on real source
+//! building lazy-DFA states for text it had not seen, and ran at 75% of
+//! ripgrep's speed there; the aho-corasick DFA is built whole, cheaply
+//! enough that start-up stays under 10 ms, and runs faster than ripgrep on
+//! the same tree.) Each hit names the rules that own the keyword; for each
+//! such rule the bytes from [`LOOKBEHIND`] before the hit to the rule's
+//! window after it are searched with its regex. Windows of one rule
 //! that touch are merged first, so a region is searched at most once per
 //! rule. A candidate survives the placeholder filter, the rule's entropy floor
 //! and its validator; overlapping survivors of different rules are reduced to
@@ -45,11 +49,13 @@ pub struct RawMatch {
 
 /// The compiled prefilter over a rule set.
 pub struct Matcher {
-    /// One alternation of every keyword: exact literals as written, words
-    /// ASCII case-insensitively, longest first.
-    prefilter: regex::bytes::Regex,
-    /// Lowercased keyword → the rules it stands for.
-    owners: HashMap<Vec<u8>, Vec<u32>>,
+    /// Every keyword, lowercased, matched ASCII case-insensitively.
+    prefilter: aho_corasick::AhoCorasick,
+    /// Per pattern: the rules it stands for.
+    pattern_rules: Vec<Vec<u32>>,
+    /// Per pattern: the exact spellings required, or one empty entry when
+    /// any case matches.
+    exact: Vec<Vec<Vec<u8>>>,
     /// For each rule, its window after a hit.
     windows: Vec<usize>,
 }
@@ -86,47 +92,40 @@ impl Matcher {
                 }
             }
         }
-        // The search is leftmost and non-overlapping, so a keyword hidden
-        // inside a longer one that matched is not reported on its own: the
-        // longer keyword also stands for its rules.
-        let direct = owners.clone();
-        for (outer, rules_of_outer) in owners.iter_mut() {
-            for (inner, rules_of_inner) in &direct {
-                if inner.len() < outer.len() && memchr::memmem::find(outer, inner).is_some() {
-                    for &rule in rules_of_inner {
-                        if !rules_of_outer.contains(&rule) {
-                            rules_of_outer.push(rule);
-                        }
-                    }
+        // One case-insensitive automaton over the lowercased keywords; exact
+        // literals (with capitals) are checked against the bytes on a hit.
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut pattern_rules: Vec<Vec<u32>> = Vec::new();
+        let mut exact: Vec<Vec<Vec<u8>>> = Vec::new();
+        for (kw, word) in &keywords {
+            let lower = kw.to_ascii_lowercase().into_bytes();
+            let i = match patterns.iter().position(|p| *p == lower) {
+                Some(i) => i,
+                None => {
+                    patterns.push(lower.clone());
+                    pattern_rules.push(owners[&lower].clone());
+                    exact.push(Vec::new());
+                    patterns.len() - 1
                 }
+            };
+            if *word {
+                exact[i].clear();
+                exact[i].push(Vec::new());
+            } else if !exact[i].iter().any(|e| e.is_empty()) {
+                exact[i].push(kw.as_bytes().to_vec());
             }
         }
-        keywords.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-        let alternation: Vec<String> = keywords
-            .iter()
-            .map(|(k, word)| {
-                let lit = regex::escape(k);
-                if *word {
-                    format!("(?i:{lit})")
-                } else {
-                    lit
-                }
-            })
-            .collect();
-        let pattern = if alternation.is_empty() {
-            "[^\\x00-\\xff]".to_string()
-        } else {
-            alternation.join("|")
-        };
-        let prefilter = regex::bytes::RegexBuilder::new(&pattern)
-            .unicode(false)
-            .size_limit(1 << 26)
-            .dfa_size_limit(1 << 26)
-            .build()
-            .expect("escaped keyword literals always compile");
+        let prefilter = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .ascii_case_insensitive(true)
+            .prefilter(true)
+            .build(&patterns)
+            .expect("keyword automaton");
         Matcher {
             prefilter,
-            owners,
+            pattern_rules,
+            exact,
             windows: rules.rules().iter().map(|r| r.window()).collect(),
         }
     }
@@ -193,15 +192,11 @@ impl Matcher {
                 }
             }
         };
-        let mut key = [0u8; 64];
-        for hit in self.prefilter.find_iter(hay) {
-            let text = hit.as_bytes();
-            let n = text.len().min(key.len());
-            for (k, b) in key.iter_mut().zip(text) {
-                *k = b.to_ascii_lowercase();
-            }
-            if let Some(rules) = self.owners.get(&key[..n]) {
-                add(rules, hit.start());
+        for hit in self.prefilter.find_overlapping_iter(hay) {
+            let p = hit.pattern().as_usize();
+            let text = &hay[hit.start()..hit.end()];
+            if self.exact[p].iter().any(|e| e.is_empty() || e == text) {
+                add(&self.pattern_rules[p], hit.start());
             }
         }
         // Merge per rule: sort by (rule, start), then fold overlaps.
