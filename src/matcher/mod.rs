@@ -152,7 +152,10 @@ impl Matcher {
                 };
                 if let Some((s, e)) = locs.get(group) {
                     let secret = &region[s..e];
-                    if accept(rule, secret) && !allowed_inline(hay, start + s) {
+                    if accept(rule, secret)
+                        && !allowed_inline(hay, start + s)
+                        && !ignored_name(rule, hay, start + m.start(), start + s)
+                    {
                         out.push(RawMatch {
                             rule: rule_index as usize,
                             start: start + s,
@@ -225,6 +228,27 @@ fn allowed_inline(hay: &[u8], at: usize) -> bool {
     let from = memchr::memrchr(b'\n', &hay[..at]).map_or(0, |i| i + 1);
     let to = memchr::memchr(b'\n', &hay[at..]).map_or(hay.len(), |i| at + i);
     memchr::memmem::find(&hay[from..to], ALLOW_MARKER).is_some()
+}
+
+/// Whether the name a value is assigned to carries one of the rule's
+/// `ignore_names`: the identifier running into the match (`Next` before
+/// `Token`) plus the match up to the secret. Runs only on accepted candidates.
+fn ignored_name(rule: &crate::rules::Rule, hay: &[u8], at: usize, secret: usize) -> bool {
+    if rule.spec.ignore_names.is_empty() {
+        return false;
+    }
+    let mut from = at;
+    while from > 0
+        && at - from < 64
+        && (hay[from - 1].is_ascii_alphanumeric() || matches!(hay[from - 1], b'_' | b'-' | b'.'))
+    {
+        from -= 1;
+    }
+    let name = hay[from..secret].to_ascii_lowercase();
+    rule.spec
+        .ignore_names
+        .iter()
+        .any(|n| memchr::memmem::find(&name, n.as_bytes()).is_some())
 }
 
 /// The filters every candidate passes: not a placeholder, enough entropy, and

@@ -91,6 +91,11 @@ pub struct RuleSpec {
     /// Bytes searched after a keyword hit.
     #[serde(default)]
     pub window: Option<usize>,
+    /// Lowercase fragments of the assigned name (the identifier that runs
+    /// into the match, up to the secret) that mark a value as not secret:
+    /// `nexttoken` for AWS pagination tokens, `csrf` for form tokens.
+    #[serde(default)]
+    pub ignore_names: Vec<String>,
     /// Name of the liveness verifier.
     #[serde(default)]
     pub verifier: Option<String>,
