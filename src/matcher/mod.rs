@@ -51,13 +51,21 @@ pub struct RawMatch {
 pub struct Matcher {
     /// Every keyword, lowercased, matched ASCII case-insensitively.
     prefilter: aho_corasick::AhoCorasick,
-    /// Per pattern: the rules it stands for.
-    pattern_rules: Vec<Vec<u32>>,
-    /// Per pattern: the exact spellings required, or one empty entry when
-    /// any case matches.
-    exact: Vec<Vec<Vec<u8>>>,
+    /// Per automaton pattern: which rules it stands for, in which spelling.
+    keywords: Vec<Keyword>,
     /// For each rule, its window after a hit.
     windows: Vec<usize>,
+}
+
+/// One lowercased keyword of the automaton.
+#[derive(Default)]
+struct Keyword {
+    /// The rules that name it.
+    rules: Vec<u32>,
+    /// Some rule names it in lowercase: a hit in any case counts.
+    any_case: bool,
+    /// Otherwise, the exact spellings (`AKIA`, `eyJ`) a hit must have.
+    spellings: Vec<Vec<u8>>,
 }
 
 /// Per-thread working memory for [`Matcher::find`].
@@ -77,42 +85,28 @@ pub fn is_word(keyword: &str) -> bool {
 impl Matcher {
     /// Builds the prefilter over every keyword of `rules`.
     pub fn new(rules: &RuleSet) -> Matcher {
-        let mut keywords: Vec<(&str, bool)> = Vec::new();
-        let mut owners: HashMap<Vec<u8>, Vec<u32>> = HashMap::new();
+        // One automaton pattern per lowercased keyword; what each stands for
+        // is gathered from every rule that names it.
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut keywords: Vec<Keyword> = Vec::new();
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         for (i, rule) in rules.rules().iter().enumerate() {
             for kw in &rule.spec.keywords {
-                let entry = owners
-                    .entry(kw.to_ascii_lowercase().into_bytes())
-                    .or_default();
-                if !entry.contains(&(i as u32)) {
-                    entry.push(i as u32);
+                let lower = kw.to_ascii_lowercase().into_bytes();
+                let k = *index.entry(lower.clone()).or_insert_with(|| {
+                    patterns.push(lower);
+                    keywords.push(Keyword::default());
+                    keywords.len() - 1
+                });
+                let entry = &mut keywords[k];
+                if !entry.rules.contains(&(i as u32)) {
+                    entry.rules.push(i as u32);
                 }
-                if !keywords.iter().any(|(k, _)| k == kw) {
-                    keywords.push((kw, is_word(kw)));
+                if is_word(kw) {
+                    entry.any_case = true;
+                } else if !entry.spellings.iter().any(|s| s == kw.as_bytes()) {
+                    entry.spellings.push(kw.as_bytes().to_vec());
                 }
-            }
-        }
-        // One case-insensitive automaton over the lowercased keywords; exact
-        // literals (with capitals) are checked against the bytes on a hit.
-        let mut patterns: Vec<Vec<u8>> = Vec::new();
-        let mut pattern_rules: Vec<Vec<u32>> = Vec::new();
-        let mut exact: Vec<Vec<Vec<u8>>> = Vec::new();
-        for (kw, word) in &keywords {
-            let lower = kw.to_ascii_lowercase().into_bytes();
-            let i = match patterns.iter().position(|p| *p == lower) {
-                Some(i) => i,
-                None => {
-                    patterns.push(lower.clone());
-                    pattern_rules.push(owners[&lower].clone());
-                    exact.push(Vec::new());
-                    patterns.len() - 1
-                }
-            };
-            if *word {
-                exact[i].clear();
-                exact[i].push(Vec::new());
-            } else if !exact[i].iter().any(|e| e.is_empty()) {
-                exact[i].push(kw.as_bytes().to_vec());
             }
         }
         let prefilter = aho_corasick::AhoCorasick::builder()
@@ -124,8 +118,7 @@ impl Matcher {
             .expect("keyword automaton");
         Matcher {
             prefilter,
-            pattern_rules,
-            exact,
+            keywords,
             windows: rules.rules().iter().map(|r| r.window()).collect(),
         }
     }
@@ -196,10 +189,10 @@ impl Matcher {
             }
         };
         for hit in self.prefilter.find_overlapping_iter(hay) {
-            let p = hit.pattern().as_usize();
+            let k = &self.keywords[hit.pattern().as_usize()];
             let text = &hay[hit.start()..hit.end()];
-            if self.exact[p].iter().any(|e| e.is_empty() || e == text) {
-                add(&self.pattern_rules[p], hit.start());
+            if k.any_case || k.spellings.iter().any(|s| s == text) {
+                add(&k.rules, hit.start());
             }
         }
         // Merge per rule: sort by (rule, start), then fold overlaps.
@@ -372,6 +365,20 @@ keywords = ["key"]
             b"a = acme_q1w2e3r4t5y6 # sprawl:allow fixture\nb = acme_z9x8c7v6b5n4\n",
         );
         assert_eq!(got, vec![("acme.key".into(), "acme_z9x8c7v6b5n4".into())]);
+    }
+
+    #[test]
+    fn literals_with_capitals_match_only_as_written() {
+        let s = set(r#"
+[[rules]]
+id = "acme.id"
+name = "Acme id"
+family = "acme"
+pattern = '''(?i)\b(?P<secret>AKMX[a-z0-9]{12})\b'''
+keywords = ["AKMX"]
+"#);
+        assert_eq!(run(&s, b"id AKMXq1w2e3r4t5y6").len(), 1);
+        assert!(run(&s, b"id akmxq1w2e3r4t5y6").is_empty());
     }
 
     #[test]
